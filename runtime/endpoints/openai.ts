@@ -1,0 +1,175 @@
+import type { ClientOptions, OpenAI as OpenAIClient } from 'openai'
+import { EndpointError, type Endpoint } from '../endpoint.js'
+import { childSignal } from './abort.js'
+import { resolveApiKey } from './api-key.js'
+import { defineEndpoint } from './define.js'
+import { toEndpointError } from './openai-errors.js'
+import { fromChatCompletion, toChatCompletionBody } from './openai-request.js'
+import { createRedactor, displayURL, secretHeaderValues } from './redact.js'
+import { show } from './show.js'
+
+/** Where requests go when neither `baseURL` nor `OPENAI_BASE_URL` says otherwise. */
+export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1'
+
+/** SDK client options that plait sets itself (`maxRetries` is always 0: plait retries). */
+type ManagedClientOptions =
+  | 'apiKey'
+  | 'baseURL'
+  | 'organization'
+  | 'project'
+  | 'maxRetries'
+  | 'timeout'
+  | 'defaultHeaders'
+  | 'adminAPIKey'
+  | 'webhookSecret'
+  | 'workloadIdentity'
+
+/**
+ * Options of {@link openai}. Other `openai` SDK client options (`fetch`, `fetchOptions`,
+ * `defaultQuery`, `logLevel`, `logger`, ...) are passed to the client unchanged.
+ */
+export interface OpenAIEndpointOptions extends Omit<ClientOptions, ManagedClientOptions> {
+  /** The model to ask, e.g. `'gpt-4o-mini'`, or the name a local server knows. */
+  model: string
+  /**
+   * The API key. Default: the `OPENAI_API_KEY` environment variable; for a `baseURL` on this
+   * machine (localhost, 127.0.0.1, ::1) with no key anywhere, the placeholder `'unused'`.
+   * Kept in a closure: never on the endpoint object, in its description or in errors.
+   */
+  apiKey?: string
+  /** An OpenAI-compatible server, e.g. `'http://localhost:11434/v1'` (Ollama). Default: `OPENAI_BASE_URL`, else OpenAI. */
+  baseURL?: string
+  organization?: string
+  project?: string
+  /** Most requests in flight at once across every run using this endpoint. Default 8. */
+  maxConcurrent?: number
+  /** Headers sent with every request; values of auth-like headers are kept out of errors too. */
+  defaultHeaders?: Record<string, string>
+  /** Per-request timeout in milliseconds (the SDK's default is 10 minutes). */
+  timeoutMs?: number
+}
+
+/**
+ * An endpoint speaking the OpenAI chat completions API through the official `openai` SDK: OpenAI
+ * itself or any compatible server (vLLM, Ollama, llama.cpp, LM Studio) via `baseURL`.
+ *
+ * - The SDK is loaded with a dynamic `import('openai')` on the first request, so importing plait
+ *   does not load it; its own retries are off (`maxRetries: 0`), plait's retry policy decides.
+ * - The key is resolved now ("bind time"): `apiKey`, else `OPENAI_API_KEY`, else `'unused'` when
+ *   `baseURL` is on this machine; otherwise this throws a `TypeError` saying what to set.
+ * - Failures become `EndpointError`s with `status`, `retryable` and `retryAfterMs`; an abort rejects
+ *   with the signal's reason.
+ *
+ * @example
+ * ```ts
+ * import { openai } from 'plait/endpoints'
+ * const fast = openai({ model: 'gpt-4o-mini', maxConcurrent: 20 })
+ * const local = openai({ model: 'llama3.1', baseURL: 'http://localhost:11434/v1' }) // no key needed
+ * ```
+ */
+export function openai(options: OpenAIEndpointOptions): Endpoint {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected \`options\` of openai() to be an object with a \`model\`, got ${show(options)}`)
+  }
+  const { model, apiKey, baseURL, organization, project, maxConcurrent, defaultHeaders, timeoutMs, ...extra } = options
+  if (typeof model !== 'string' || model.trim() === '') {
+    throw new TypeError(`Expected \`model\` of openai() to be a non-empty string, got ${show(model)}`)
+  }
+  const env = globalThis.process?.env ?? {}
+  if (baseURL !== undefined && typeof baseURL !== 'string') {
+    throw new TypeError(`Expected \`baseURL\` of openai({ model: ${JSON.stringify(model)} }) to be a string, got ${show(baseURL)}`)
+  }
+  const url = baseURL ?? (env['OPENAI_BASE_URL'] || undefined) ?? OPENAI_DEFAULT_BASE_URL
+  const parsedURL = parseHttpURL(url)
+  if (parsedURL === undefined) {
+    const source = baseURL === undefined ? 'the OPENAI_BASE_URL environment variable' : '`baseURL`'
+    throw new TypeError(
+      `Expected ${source} of openai({ model: ${JSON.stringify(model)} }) to be an http(s) URL such as 'http://localhost:11434/v1', got ${
+        url.includes('@') ? 'a string that is not one' : show(url)
+      }`,
+    )
+  }
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs))) {
+    throw new TypeError(`Expected \`timeoutMs\` of openai({ model: ${JSON.stringify(model)} }) to be a positive number of milliseconds, got ${show(timeoutMs)}`)
+  }
+  if (defaultHeaders !== undefined && (typeof defaultHeaders !== 'object' || defaultHeaders === null || Array.isArray(defaultHeaders))) {
+    throw new TypeError(`Expected \`defaultHeaders\` of openai({ model: ${JSON.stringify(model)} }) to be an object of strings, got ${show(defaultHeaders)}`)
+  }
+  const key = resolveApiKey({ model, baseURL: url, apiKey, env })
+
+  const redact = createRedactor([
+    key,
+    parsedURL.password,
+    safeDecode(parsedURL.password),
+    ...secretHeaderValues(defaultHeaders),
+  ])
+  const shownURL = displayURL(url)
+  const where = `openai "${model}" at ${shownURL}`
+
+  let loading: Promise<{ sdk: typeof import('openai'); client: OpenAIClient }> | undefined
+  const load = () =>
+    (loading ??= import('openai').then(
+      (sdk) => {
+        const clientOptions: ClientOptions = {
+          ...extra,
+          apiKey: key,
+          baseURL: url,
+          maxRetries: 0,
+        }
+        if (organization !== undefined) clientOptions.organization = organization
+        if (project !== undefined) clientOptions.project = project
+        if (defaultHeaders !== undefined) clientOptions.defaultHeaders = defaultHeaders
+        if (timeoutMs !== undefined) clientOptions.timeout = timeoutMs
+        return { sdk, client: new sdk.OpenAI(clientOptions) }
+      },
+      (error: unknown) => {
+        loading = undefined
+        throw new Error(`Expected the \`openai\` package to be installed for ${where}: run \`npm install openai\``, { cause: error })
+      },
+    ))
+
+  return defineEndpoint({
+    kind: 'openai',
+    model,
+    ...(maxConcurrent === undefined ? {} : { maxConcurrent }),
+    baseURL: shownURL,
+    async complete(request, { signal }) {
+      signal.throwIfAborted()
+      const { sdk, client } = await load()
+      signal.throwIfAborted()
+      const body = toChatCompletionBody(model, request)
+      // The SDK adds an abort listener per request and never removes it: give it a throwaway signal.
+      const child = childSignal(signal)
+      let completion: Awaited<ReturnType<typeof client.chat.completions.create>>
+      try {
+        completion = await client.chat.completions.create(body, { signal: child.signal, maxRetries: 0 })
+      } catch (error) {
+        throw toEndpointError(error, { sdk, signal, where, redact, timeoutMs })
+      } finally {
+        child.release()
+      }
+      const result = fromChatCompletion(completion, model)
+      if ('reason' in result) {
+        throw new EndpointError(`${where}: Expected a reply with text, but ${redact(result.reason)}`, { retryable: false })
+      }
+      return result
+    },
+  })
+}
+
+function parseHttpURL(url: string): URL | undefined {
+  try {
+    const parsed = new URL(url)
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Source locations of user code, taken from V8 call-site stacks. Capturing is cheap (V8 formats
+ * the stack lazily); parsing happens only when a location is shown (errors, graphs).
+ */
+import { fileURLToPath } from 'node:url'
+import type { SourceLocation } from '../src/graph/types.js'
+
+/** Folders whose frames are plait's own and are skipped when looking for the user's line. */
+const ownFolders = ['src', 'runtime', 'plugin', 'dist'].map((folder) => fileURLToPath(new URL(`../${folder}/`, import.meta.url)))
+const packageRoot = fileURLToPath(new URL('../', import.meta.url))
+const isOwnFolder = (file: string) => ownFolders.some((folder) => file.startsWith(folder)) && !file.endsWith('.test.ts')
+
+/** A captured stack, parsed on demand. */
+export interface CallSite {
+  readonly stack?: string
+}
+
+/**
+ * Captures the current stack without formatting it.
+ *
+ * @example
+ * ```ts
+ * const site = captureCallSite()
+ * resolveCallSite(site) // { file: 'fixtures/demo.ts', line: 12, column: 5 }
+ * ```
+ */
+export function captureCallSite(): CallSite {
+  const holder: { stack?: string } = {}
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 24
+  Error.captureStackTrace(holder, captureCallSite)
+  Error.stackTraceLimit = limit
+  return holder
+}
+
+const framePattern = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):(\d+)\)?$/
+
+/**
+ * The first frame of a captured stack that is not plait's own, with a path relative to the
+ * current working directory. `undefined` when there is none (e.g. called from plait itself).
+ *
+ * @example
+ * ```ts
+ * resolveCallSite(captureCallSite())?.line
+ * ```
+ */
+export function resolveCallSite(site: CallSite | undefined): SourceLocation | undefined {
+  const stack = site?.stack
+  if (!stack) return undefined
+  for (const line of stack.split('\n').slice(1)) {
+    const match = framePattern.exec(line.trim())
+    if (!match) continue
+    let file = match[1]!
+    if (file.startsWith('file://')) file = fileURLToPath(file)
+    if (file.startsWith('node:') || !file.includes('/') || isOwnFolder(file) || file.includes('/node_modules/')) continue
+    return { file: relativePath(file), line: Number(match[2]), column: Number(match[3]) }
+  }
+  return undefined
+}
+
+/** `file` relative to the working directory when inside it, with forward slashes. */
+export function relativePath(file: string): string {
+  const cwd = process.cwd().replaceAll('\\', '/') + '/'
+  const normal = file.replaceAll('\\', '/')
+  return normal.startsWith(cwd) ? normal.slice(cwd.length) : normal
+}
+
+/**
+ * `file:line:column`, or `an unknown place`.
+ *
+ * @example
+ * ```ts
+ * formatLocation({ file: 'app.ts', line: 3, column: 7 }) // 'app.ts:3:7'
+ * ```
+ */
+export function formatLocation(location: SourceLocation | undefined): string {
+  return location ? `${location.file}:${location.line}:${location.column}` : 'an unknown place'
+}
+
+export { packageRoot }

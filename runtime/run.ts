@@ -1,0 +1,494 @@
+/**
+ * One run: the graph of futures that `forward()` builds, scheduled dataflow-style. A node starts
+ * the moment its last input resolves (no supersteps, no polling, no timers); a failed node fails
+ * the run, aborts what is in flight and keeps everything not yet started from starting.
+ *
+ * The same class records graphs without executing them (`mode: 'trace'`), which is how the
+ * runtime tracer builds `module.graph()`.
+ */
+import type { Graph, GraphModule, GraphNode, GraphParameter, NodeKind, OutputShape, JsonValue } from '../src/graph/types.js'
+import { executingIn } from './context.js'
+import { NodeError, TraceError } from './errors.js'
+import { futureFor, isFuture, materialize } from './future.js'
+import { captureCallSite, resolveCallSite, type CallSite } from './location.js'
+import { hasPlaceholder, splitPlaceholders } from './placeholder.js'
+
+/** What a node function gets besides its input values. */
+export interface ExecuteContext {
+  /** Aborted when the run fails or its caller aborts. */
+  signal: AbortSignal
+  run: Run
+  node: RunNode
+}
+
+/** Everything needed to add a node. */
+export interface NodeSpec {
+  kind: NodeKind
+  /** Base of the node id; a number is appended when taken (`extractor`, `extractor_2`). */
+  base: string
+  /** Dotted module path; defaults to the module whose `forward()` is running. */
+  module?: string
+  moduleType?: string
+  alias?: string
+  template?: string[]
+  key?: string | number
+  label?: string
+  inputs: RunNode[]
+  site?: CallSite
+  /** Runs on the resolved input values, in input order. May return a promise. */
+  execute: (values: unknown[], context: ExecuteContext) => unknown
+}
+
+/** Life of a node. */
+export type NodeState = 'waiting' | 'running' | 'done' | 'failed' | 'cancelled'
+
+/** Timing and details of one node, as kept for records and profiles. */
+export interface NodeTiming {
+  /** When all inputs had resolved (ms, `performance.now()`). */
+  readyAt?: number
+  startedAt?: number
+  endedAt?: number
+}
+
+/** One node of a run. */
+export class RunNode implements NodeTiming {
+  state: NodeState = 'waiting'
+  value: unknown
+  error: unknown
+  /** Inputs not yet resolved. */
+  remaining = 0
+  dependents: RunNode[] | undefined
+  /** Nodes whose value is this node's value once it resolves (dynamic results). */
+  adopters: RunNode[] | undefined
+  waiters: Array<{ resolve: (value: unknown) => void; reject: (error: unknown) => void }> | undefined
+  readyAt?: number
+  startedAt?: number
+  endedAt?: number
+  /** Free-form details a node function adds (endpoint, attempts, usage). */
+  details: Record<string, unknown> | undefined
+  proxy: unknown
+
+  constructor(
+    readonly run: Run,
+    readonly index: number,
+    readonly id: string,
+    readonly spec: NodeSpec,
+    readonly module: string,
+  ) {}
+
+  get inputs(): RunNode[] {
+    return this.spec.inputs
+  }
+
+  /** Calls `resolve` or `reject` once the node settles. */
+  whenSettled(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+    if (this.state === 'done') resolve(this.value)
+    else if (this.state === 'failed' || this.state === 'cancelled') reject(this.error ?? this.run.failure)
+    else (this.waiters ??= []).push({ resolve, reject })
+  }
+}
+
+/** A value with the places where pending values sit, so it can be rebuilt from resolved ones. */
+export type Template =
+  | { kind: 'literal'; value: unknown }
+  | { kind: 'node'; node: RunNode }
+  | { kind: 'array'; items: Template[] }
+  | { kind: 'object'; entries: Array<[string, Template]> }
+
+/** Options of a run. */
+export interface RunOptions<Services> {
+  mode: 'execute' | 'trace'
+  /** Aborts the run from outside. */
+  signal?: AbortSignal
+  /** What node functions need (endpoints, backend); opaque to the run. */
+  services: Services
+}
+
+let runCounter = 0
+const now = () => performance.now()
+
+/**
+ * A run of one top-level call.
+ *
+ * @example
+ * ```ts
+ * const run = new Run({ mode: 'execute', services: {} })
+ * const node = run.addNode({ kind: 'derive', base: 'double', inputs: [], execute: () => 2 })
+ * const value = await run.finish(run.capture(futureFor(node)))
+ * ```
+ */
+export class Run<Services = unknown> {
+  readonly number = ++runCounter
+  readonly mode: 'execute' | 'trace'
+  readonly services: Services
+  readonly nodes: RunNode[] = []
+  readonly controller = new AbortController()
+  /** The first failure: a NodeError, the error `forward()` threw, or the abort reason. */
+  failure: unknown
+  private readonly idCounts = new Map<string, number>()
+  private readonly moduleStack: string[] = ['']
+  private unsettled = 0
+  private sealed = false
+  private onIdle: (() => void) | undefined
+  private readonly ready: RunNode[] = []
+  private readyHead = 0
+  private draining = false
+
+  constructor(options: RunOptions<Services>) {
+    this.mode = options.mode
+    this.services = options.services
+    const signal = options.signal
+    if (signal) {
+      if (signal.aborted) this.abort(signal.reason)
+      else signal.addEventListener('abort', () => this.abort(signal.reason), { once: true, signal: this.controller.signal })
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal
+  }
+
+  /** The module whose `forward()` is running now. */
+  get currentModule(): string {
+    return this.moduleStack[this.moduleStack.length - 1]!
+  }
+
+  /** Runs `body` as the `forward()` of the module at `path`. */
+  inModule<T>(path: string, body: () => T): T {
+    this.moduleStack.push(path)
+    try {
+      return body()
+    } finally {
+      this.moduleStack.pop()
+    }
+  }
+
+  /** Adds a node; in execute mode it starts as soon as its inputs have resolved. */
+  addNode(spec: NodeSpec): RunNode {
+    const count = (this.idCounts.get(spec.base) ?? 0) + 1
+    this.idCounts.set(spec.base, count)
+    const id = count === 1 ? spec.base : `${spec.base}_${count}`
+    const node = new RunNode(this, this.nodes.length, id, spec, spec.module ?? this.currentModule)
+    this.nodes.push(node)
+    if (this.mode === 'trace') return node
+    this.unsettled++
+    if (this.failure !== undefined) {
+      this.cancel(node)
+      return node
+    }
+    let remaining = 0
+    for (const input of spec.inputs) {
+      if (input.state === 'done') continue
+      if (input.state !== 'waiting' && input.state !== 'running') {
+        this.cancel(node)
+        return node
+      }
+      remaining++
+      ;(input.dependents ??= []).push(node)
+    }
+    node.remaining = remaining
+    if (remaining === 0) this.enqueue(node)
+    return node
+  }
+
+  /**
+   * Adds a node whose function takes the resolved form of `args` (values that may hold pending
+   * values anywhere: strings with placeholders, arrays, plain objects).
+   */
+  addCall(spec: Omit<NodeSpec, 'inputs' | 'execute'>, args: unknown[], execute: (args: unknown[], context: ExecuteContext) => unknown): RunNode {
+    const site = spec.site ?? captureCallSite()
+    const templates = args.map((arg) => this.capture(arg, site))
+    const inputs: RunNode[] = []
+    for (const template of templates) collectNodes(template, inputs)
+    const positions = new Map(inputs.map((node, index) => [node, index]))
+    return this.addNode({
+      ...spec,
+      site,
+      inputs,
+      execute: (values, context) => execute(templates.map((template) => rebuild(template, values, positions)), context),
+    })
+  }
+
+  /**
+   * Finds the pending values inside `value`. Strings holding placeholders become `render` nodes.
+   * Throws a TraceError for a damaged placeholder or one from another run.
+   */
+  capture(value: unknown, site?: CallSite): Template {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'string')) {
+      return { kind: 'literal', value }
+    }
+    if (typeof value === 'string') return hasPlaceholder(value) ? this.captureText(value, site) : { kind: 'literal', value }
+    if (isFuture(value)) {
+      const node = materialize(value)
+      if (node.run !== this) throw new TraceError('A pending value from another run was used', 'Pass values between runs only after they resolve (await the first run).', resolveCallSite(site ?? captureCallSite()))
+      return { kind: 'node', node }
+    }
+    if (Array.isArray(value)) {
+      const items = value.map((item) => this.capture(item, site))
+      return items.every((item) => item.kind === 'literal') ? { kind: 'literal', value } : { kind: 'array', items }
+    }
+    const prototype = Object.getPrototypeOf(value)
+    if (prototype === Object.prototype || prototype === null) {
+      const entries = Object.entries(value).map(([key, item]): [string, Template] => [key, this.capture(item, site)])
+      return entries.every(([, item]) => item.kind === 'literal') ? { kind: 'literal', value } : { kind: 'object', entries }
+    }
+    return { kind: 'literal', value }
+  }
+
+  private captureText(text: string, site: CallSite | undefined): Template {
+    const split = splitPlaceholders(text)
+    const location = () => resolveCallSite(site ?? captureCallSite())
+    if (!split) {
+      throw new TraceError(
+        'A pending value inside a string was cut or altered (a damaged placeholder)',
+        'Slicing, measuring or searching text that holds an LLM result needs the real text: do it in a helper that the result is passed to, or `await` the result first in an async forward().',
+        location(),
+      )
+    }
+    const inputs = split.refs.map(({ run, node }) => {
+      const found = run === this.number ? this.nodes[node] : undefined
+      if (!found) throw new TraceError('A pending value from another run was used', 'Pass values between runs only after they resolve (await the first run).', location())
+      return found
+    })
+    const parts = split.parts
+    const node = this.addNode({
+      kind: 'render',
+      base: 'render',
+      template: parts,
+      inputs,
+      site,
+      execute: (values) => {
+        let text = parts[0]!
+        for (let index = 0; index < values.length; index++) text += String(values[index]) + parts[index + 1]!
+        return text
+      },
+    })
+    return { kind: 'node', node }
+  }
+
+  private enqueue(node: RunNode): void {
+    node.readyAt = now()
+    this.ready.push(node)
+    if (this.draining) return
+    this.draining = true
+    try {
+      while (this.readyHead < this.ready.length) {
+        const next = this.ready[this.readyHead++]!
+        this.start(next)
+      }
+    } finally {
+      this.ready.length = 0
+      this.readyHead = 0
+      this.draining = false
+    }
+  }
+
+  private start(node: RunNode): void {
+    if (this.failure !== undefined) {
+      this.cancel(node)
+      return
+    }
+    node.state = 'running'
+    node.startedAt = now()
+    const inputs = node.spec.inputs
+    const values = new Array<unknown>(inputs.length)
+    for (let index = 0; index < inputs.length; index++) values[index] = inputs[index]!.value
+    let result: unknown
+    try {
+      result = executingIn(this, () => node.spec.execute(values, { signal: this.controller.signal, run: this, node }))
+    } catch (error) {
+      this.fail(node, error)
+      return
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (value) => this.resolveWith(node, value),
+        (error) => this.fail(node, error),
+      )
+    } else {
+      this.resolveWith(node, result)
+    }
+  }
+
+  /** Completes `node` with `value`, first waiting for pending values inside it (dynamic results). */
+  private resolveWith(node: RunNode, value: unknown): void {
+    if (node.state !== 'running') return
+    // Only user code (derive) can hand back values that are still pending, e.g. a `.map()` whose
+    // callback called modules; LLM replies, selections and renders are plain values.
+    if (node.spec.kind !== 'derive') return this.complete(node, value)
+    let template: Template
+    try {
+      template = this.capture(value, node.spec.site)
+    } catch (error) {
+      this.fail(node, error)
+      return
+    }
+    if (template.kind === 'literal') return this.complete(node, value)
+    const inputs: RunNode[] = []
+    collectNodes(template, inputs)
+    const positions = new Map(inputs.map((input, index) => [input, index]))
+    const source =
+      template.kind === 'node'
+        ? template.node
+        : this.addNode({ kind: 'derive', base: 'collect', label: 'collect', inputs, site: node.spec.site, execute: (values) => rebuild(template, values, positions) })
+    source.whenSettled(
+      (resolved) => this.complete(node, resolved),
+      (error) => this.fail(node, error),
+    )
+  }
+
+  private complete(node: RunNode, value: unknown): void {
+    if (node.state !== 'running') return
+    node.state = 'done'
+    node.value = value
+    node.endedAt = now()
+    const dependents = node.dependents
+    node.dependents = undefined
+    if (dependents) {
+      for (const dependent of dependents) {
+        if (--dependent.remaining === 0 && dependent.state === 'waiting') this.enqueue(dependent)
+      }
+    }
+    const waiters = node.waiters
+    node.waiters = undefined
+    if (waiters) for (const waiter of waiters) waiter.resolve(value)
+    this.settled()
+  }
+
+  private fail(node: RunNode, cause: unknown): void {
+    if (node.state !== 'running') return
+    node.state = 'failed'
+    node.endedAt = now()
+    const aborted = this.failure !== undefined
+    node.error = aborted || cause instanceof NodeError || cause instanceof TraceError ? cause : this.nodeError(node, cause)
+    if (!aborted) this.abort(node.error)
+    const waiters = node.waiters
+    node.waiters = undefined
+    if (waiters) for (const waiter of waiters) waiter.reject(node.error)
+    this.settled()
+  }
+
+  /** A NodeError for `node` failing with `cause`. */
+  nodeError(node: RunNode, cause: unknown): NodeError {
+    return new NodeError({ nodeId: node.id, modulePath: node.module, kind: node.spec.kind, location: resolveCallSite(node.spec.site), cause })
+  }
+
+  private cancel(node: RunNode): void {
+    if (node.state !== 'waiting') return
+    node.state = 'cancelled'
+    const waiters = node.waiters
+    node.waiters = undefined
+    if (waiters) for (const waiter of waiters) waiter.reject(this.failure)
+    this.settled()
+  }
+
+  /**
+   * Fails the run with `reason` (kept as given): aborts in-flight node functions through the
+   * signal and cancels every node that has not started.
+   */
+  abort(reason: unknown): void {
+    if (this.failure !== undefined) return
+    this.failure = reason ?? new Error('The run was aborted.')
+    this.controller.abort(this.failure)
+    for (const node of this.nodes) if (node.state === 'waiting') this.cancel(node)
+  }
+
+  private settled(): void {
+    if (--this.unsettled === 0 && this.sealed) this.onIdle?.()
+  }
+
+  /**
+   * Waits until every node has settled (after a failure: until what was in flight has stopped),
+   * then gives the output rebuilt from `output`, or throws the run's first failure.
+   */
+  async finish(output: Template): Promise<unknown> {
+    this.sealed = true
+    if (this.unsettled > 0) await new Promise<void>((resolve) => (this.onIdle = resolve))
+    if (this.failure !== undefined) throw this.failure
+    const inputs: RunNode[] = []
+    collectNodes(output, inputs)
+    return rebuild(output, inputs.map((node) => node.value), new Map(inputs.map((node, index) => [node, index])))
+  }
+
+  /** The run's graph in IR version 1. */
+  toGraph(details: { name: string; inputs: RunNode[]; output: Template; modules: GraphModule[]; parameters: GraphParameter[] }): Graph {
+    const nodes = this.nodes.map((node): GraphNode => {
+      const { spec } = node
+      const graphNode: GraphNode = { id: node.id, kind: spec.kind, inputs: spec.inputs.map((input) => input.id), module: node.module }
+      if (spec.moduleType !== undefined) graphNode.moduleType = spec.moduleType
+      if (spec.alias !== undefined) graphNode.alias = spec.alias
+      if (spec.template !== undefined) graphNode.template = spec.template
+      if (spec.key !== undefined) graphNode.key = spec.key
+      if (spec.label !== undefined) graphNode.label = spec.label
+      const location = resolveCallSite(spec.site)
+      if (location) graphNode.loc = location
+      return graphNode
+    })
+    return {
+      version: 1,
+      name: details.name,
+      source: 'tracer',
+      inputs: details.inputs.map((node) => node.id),
+      nodes,
+      output: outputShape(details.output),
+      modules: details.modules,
+      parameters: details.parameters,
+      diagnostics: [],
+    }
+  }
+
+  /** A future for `node` (the value user code holds). */
+  future(node: RunNode): unknown {
+    return futureFor(node)
+  }
+}
+
+function collectNodes(template: Template, into: RunNode[]): void {
+  switch (template.kind) {
+    case 'literal':
+      return
+    case 'node':
+      if (!into.includes(template.node)) into.push(template.node)
+      return
+    case 'array':
+      for (const item of template.items) collectNodes(item, into)
+      return
+    case 'object':
+      for (const [, item] of template.entries) collectNodes(item, into)
+  }
+}
+
+function rebuild(template: Template, values: unknown[], positions: Map<RunNode, number>): unknown {
+  switch (template.kind) {
+    case 'literal':
+      return template.value
+    case 'node':
+      return values[positions.get(template.node)!]
+    case 'array':
+      return template.items.map((item) => rebuild(item, values, positions))
+    case 'object':
+      return Object.fromEntries(template.entries.map(([key, item]) => [key, rebuild(item, values, positions)]))
+  }
+}
+
+function outputShape(template: Template): OutputShape {
+  switch (template.kind) {
+    case 'literal':
+      return { literal: toJsonValue(template.value) }
+    case 'node':
+      return { node: template.node.id }
+    case 'array':
+      return { array: template.items.map(outputShape) }
+    case 'object':
+      return { object: Object.fromEntries(template.entries.map(([key, item]) => [key, outputShape(item)])) }
+  }
+}
+
+function toJsonValue(value: unknown): JsonValue {
+  if (value === undefined) return null
+  try {
+    return JSON.parse(JSON.stringify(value)) as JsonValue
+  } catch {
+    return String(value)
+  }
+}

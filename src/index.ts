@@ -1,0 +1,32 @@
+/**
+ * plait: PyTorch for LLM pipelines. Write a `Module` with a plain, sync-looking `forward()`;
+ * every LLM call in it starts as soon as its inputs exist.
+ *
+ * @example
+ * ```ts
+ * import { Module, LLMInference, Parameter } from 'plait'
+ * import { simulated } from 'plait/endpoints'
+ *
+ * class ExtractAndCompare extends Module<[doc1: string, doc2: string], string> {
+ *   style = new Parameter('Highlight key similarities and differences.', { description: 'Style of the comparison.' })
+ *   extractor = new LLMInference({ alias: 'fast', system: 'Extract the main facts as a bulleted list.' })
+ *   comparer = new LLMInference({ alias: 'smart', system: this.style })
+ *   forward(doc1: string, doc2: string): string {
+ *     const facts1 = this.extractor(doc1)
+ *     const facts2 = this.extractor(doc2)
+ *     return this.comparer(`Compare:\n${facts1}\n\nvs:\n${facts2}`)
+ *   }
+ * }
+ * const pipeline = new ExtractAndCompare().bind({ endpoints: { fast: simulated(), smart: simulated() } })
+ * console.log(await pipeline('doc one', 'doc two'))
+ * ```
+ */
+export { Module } from './module.js'
+export { Parameter, type ParameterOptions } from './parameter.js'
+export { LLMInference, OutputValidationError, type LLMInferenceOptions, type LLMInput } from './inference.js'
+export { Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict } from './containers.js'
+export type { Pipeline, BindOptions, RunOptions, BatchOptions, StreamOptions, Settled } from './pipeline.js'
+export { PlaitError, NodeError, TraceError } from '../runtime/errors.js'
+export { EndpointError, type ChatMessage, type Endpoint } from '../runtime/endpoint.js'
+export type { Backend, CallOutcome } from '../runtime/backend.js'
+export * from './graph/index.js'

@@ -1,0 +1,176 @@
+/**
+ * `LLMInference`: the leaf module that makes one LLM call through an endpoint alias.
+ */
+import type { StandardSchemaV1 } from '@standard-schema/spec'
+import { currentRun } from '../runtime/context.js'
+import type { ChatMessage, CompletionRequest } from '../runtime/endpoint.js'
+import { PlaitError } from '../runtime/errors.js'
+import { futureFor } from '../runtime/future.js'
+import type { ExecuteContext, Run } from '../runtime/run.js'
+import { invoke, Module, modulePath, outsideRunError } from './module.js'
+import { describe, Parameter } from './parameter.js'
+import type { PipelineServices } from './services.js'
+import { isStandardSchema, parseStructured, responseFormatFor } from './structured.js'
+
+/** The input of an LLM call: a user message, or whole chat messages. */
+export type LLMInput = string | ChatMessage[]
+
+/** Options of an LLMInference. */
+export interface LLMInferenceOptions<Out, In extends unknown[]> {
+  /** Endpoint alias, bound later with `bind({ endpoints: { [alias]: ... } })`. */
+  alias: string
+  /** System prompt: a fixed string (empty: no system message) or a learnable Parameter. */
+  system?: string | Parameter
+  temperature?: number
+  maxTokens?: number
+  topP?: number
+  seed?: number
+  stop?: string | string[]
+  /** Further request options sent as they are (`{ presence_penalty: 0.5 }`). */
+  requestOptions?: Record<string, unknown>
+  /** A Standard Schema (zod, valibot, arktype...): the reply is requested as JSON, parsed and validated. */
+  output?: StandardSchemaV1<unknown, Out>
+  /** How many times an invalid structured reply is re-asked before the call fails. Default 2. */
+  validationRetries?: number
+  /** How several positional inputs become one input; without it a call takes exactly one input. */
+  combine?: (...inputs: In) => LLMInput
+}
+
+/** A structured reply stayed invalid after every re-ask. */
+export class OutputValidationError extends PlaitError {
+  override name = 'OutputValidationError'
+  /** Issues of the last reply, as `path: message`. */
+  readonly issues: string[]
+  /** The last reply (truncated to 2,000 characters). */
+  readonly reply: string
+  constructor(attempts: number, issues: string[], reply: string) {
+    super(`Expected a reply that fits the output schema; ${attempts} ${attempts === 1 ? 'reply' : 'replies'} did not. Issues of the last one: ${issues.join('; ')}`)
+    this.issues = issues
+    this.reply = reply.length > 2000 ? `${reply.slice(0, 2000)}…` : reply
+  }
+}
+
+/**
+ * One LLM call. Its call type is `string`, or the output type of its `output` schema.
+ *
+ * @example
+ * ```ts
+ * const extractor = new LLMInference({ alias: 'fast', system: 'Extract the main facts as a bulleted list.' })
+ * const sentiment = new LLMInference({
+ *   alias: 'fast',
+ *   system: 'Classify the sentiment.',
+ *   output: z.object({ label: z.enum(['positive', 'negative']), confidence: z.number() }),
+ * })
+ * // inside forward(): const { label } = this.sentiment(review)
+ * ```
+ */
+export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]> extends Module<In, Out> {
+  readonly alias: string
+  /** The system prompt; a Parameter is read at call time. */
+  readonly system: string | Parameter
+  readonly output: StandardSchemaV1<unknown, Out> | undefined
+  readonly #request: Omit<CompletionRequest, 'messages'>
+  readonly #validationRetries: number
+  readonly #combine: ((...inputs: In) => LLMInput) | undefined
+
+  constructor(options: LLMInferenceOptions<Out, In>) {
+    super()
+    if (options === null || typeof options !== 'object') throw new TypeError(`Expected LLMInference options to be an object, got ${describe(options)}.`)
+    const { alias, system = '', output, validationRetries = 2, combine } = options
+    if (typeof alias !== 'string' || alias === '') throw new TypeError(`Expected \`alias\` to be a non-empty string (the endpoint alias), got ${describe(alias)}.`)
+    if (typeof system !== 'string' && !(system instanceof Parameter)) throw new TypeError(`Expected \`system\` to be a string or a Parameter, got ${describe(system)}.`)
+    if (output !== undefined && !isStandardSchema(output)) {
+      throw new TypeError(`Expected \`output\` to be a Standard Schema (zod, valibot, arktype...), got ${describe(output)}.`)
+    }
+    if (!Number.isInteger(validationRetries) || validationRetries < 0) throw new TypeError(`Expected \`validationRetries\` to be a non-negative integer, got ${describe(validationRetries)}.`)
+    if (combine !== undefined && typeof combine !== 'function') throw new TypeError(`Expected \`combine\` to be a function, got ${describe(combine)}.`)
+    for (const name of ['temperature', 'maxTokens', 'topP', 'seed'] as const) {
+      const value = options[name]
+      if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) throw new TypeError(`Expected \`${name}\` to be a finite number, got ${describe(value)}.`)
+    }
+    this.alias = alias
+    this.system = system
+    this.output = output
+    this.#validationRetries = validationRetries
+    this.#combine = combine
+    const request: Omit<CompletionRequest, 'messages'> = {}
+    if (options.temperature !== undefined) request.temperature = options.temperature
+    if (options.maxTokens !== undefined) request.maxTokens = options.maxTokens
+    const extra: Record<string, unknown> = { ...options.requestOptions }
+    if (options.topP !== undefined) extra.top_p = options.topP
+    if (options.seed !== undefined) extra.seed = options.seed
+    if (options.stop !== undefined) extra.stop = options.stop
+    if (Object.keys(extra).length > 0) request.options = extra
+    this.#request = request
+  }
+
+  /**
+   * Inside a run: adds this call to the graph and returns its pending result at once.
+   * The call starts the moment its input has resolved.
+   */
+  override forward(...inputs: In): Out {
+    const run = currentRun() as Run<PipelineServices> | undefined
+    if (!run) throw outsideRunError(this)
+    return this[invoke](run, inputs) as Out
+  }
+
+  override [invoke](run: Run<PipelineServices>, inputs: unknown[]): unknown {
+    const path = modulePath(run, this)
+    if (inputs.length !== 1 && !this.#combine) {
+      throw new TypeError(
+        `Expected one input for \`${path}\` (${this.constructor.name}), got ${inputs.length}. Combine them first (\`this.${path.split('.').at(-1)}(\`\${a}\\n\\n\${b}\`)\`) or pass \`combine: (a, b) => ...\` to its options.`,
+      )
+    }
+    const node = run.addCall({ kind: 'call', base: path, module: path, moduleType: this.constructor.name, alias: this.alias }, inputs, (values, context) =>
+      this.#complete(values as In, context as ExecuteContext & { run: Run<PipelineServices> }),
+    )
+    return futureFor(node)
+  }
+
+  /** The chat messages of one call: the system prompt (read now) and the input. */
+  messagesFor(input: LLMInput): ChatMessage[] {
+    const system = typeof this.system === 'string' ? this.system : this.system.value
+    const messages: ChatMessage[] = system === '' ? [] : [{ role: 'system', content: system }]
+    if (typeof input === 'string') {
+      messages.push({ role: 'user', content: input })
+      return messages
+    }
+    if (!Array.isArray(input) || !input.every(isChatMessage)) {
+      throw new TypeError(`Expected the input to be a string or chat messages ({ role, content } with string content), got ${describe(input)}.`)
+    }
+    return messages.concat(input)
+  }
+
+  async #complete(inputs: In, context: ExecuteContext & { run: Run<PipelineServices> }): Promise<Out> {
+    const backend = context.run.services.backend
+    if (!backend) throw new PlaitError('Expected a backend to run this call; the run has none (was it traced rather than run?).')
+    const input = this.#combine ? this.#combine(...inputs) : (inputs[0] as LLMInput)
+    const messages = this.messagesFor(input)
+    const request: CompletionRequest = { ...this.#request, messages }
+    if (this.output) request.responseFormat = responseFormatFor(this.output, context.node.module || this.constructor.name)
+    const details: Record<string, unknown> = (context.node.details = { calls: 0 })
+    const attempts = this.output ? this.#validationRetries + 1 : 1
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await backend.complete(this.alias, request, { signal: context.signal })
+      details.calls = attempt
+      details.endpoint = outcome.endpoint
+      details.queuedMs = outcome.queuedMs
+      if (outcome.usage) details.usage = outcome.usage
+      if (!this.output) return outcome.text as Out
+      const parsed = await parseStructured(this.output, outcome.text)
+      if (parsed.ok) return parsed.value
+      if (attempt >= attempts) throw new OutputValidationError(attempt, parsed.issues, outcome.text)
+      request.messages = [
+        ...request.messages,
+        { role: 'assistant', content: outcome.text },
+        { role: 'user', content: `That reply does not fit the required JSON output: ${parsed.issues.join('; ')}. Reply again with only the corrected JSON.` },
+      ]
+    }
+  }
+}
+
+function isChatMessage(value: unknown): value is ChatMessage {
+  if (value === null || typeof value !== 'object') return false
+  const { role, content } = value as Record<string, unknown>
+  return (role === 'system' || role === 'user' || role === 'assistant') && typeof content === 'string'
+}

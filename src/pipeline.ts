@@ -1,0 +1,182 @@
+/**
+ * Bound pipelines: a module with endpoints, callable like a function, with `run`, `batch` and
+ * `stream`. Each call is one run; runs share the endpoint objects, and so their limits.
+ */
+import pLimit from 'p-limit'
+import { inProcessBackend, type Backend } from '../runtime/backend.js'
+import { withRun } from '../runtime/context.js'
+import type { Endpoint } from '../runtime/endpoint.js'
+import { PlaitError } from '../runtime/errors.js'
+import { Run } from '../runtime/run.js'
+import type { Module } from './module.js'
+import { describe } from './parameter.js'
+import type { PipelineServices } from './services.js'
+import { invoke } from './symbols.js'
+
+/** Options of `module.bind()`. */
+export interface BindOptions {
+  /** Endpoint objects by alias: `{ fast: openai({ model: 'gpt-4o-mini' }), smart: simulated() }`. */
+  endpoints: Readonly<Record<string, Endpoint>>
+  /** Where leaf calls run; the in-process backend over `endpoints` by default. */
+  backend?: Backend
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  /** Aborting stops new nodes from starting and aborts in-flight requests. */
+  signal?: AbortSignal
+}
+
+/** Options of `batch()`. */
+export interface BatchOptions extends RunOptions {
+  /** Most runs in flight at once (endpoint limits hold regardless). Default: all. */
+  concurrency?: number
+}
+
+/** Options of `stream()`. */
+export interface StreamOptions extends BatchOptions {
+  /** Yield items in input order instead of as they settle. Default `false`. */
+  ordered?: boolean
+}
+
+/** One settled item of a batch or stream. */
+export type Settled<Out> = { index: number; ok: true; value: Out } | { index: number; ok: false; error: unknown }
+
+/**
+ * A module bound to endpoints. Call it with `forward()`'s own arguments; use `run(args, options)`
+ * to pass an AbortSignal.
+ *
+ * @example
+ * ```ts
+ * const pipeline = new ExtractAndCompare().bind({ endpoints: { fast: simulated(), smart: simulated() } })
+ * const result = await pipeline(doc1, doc2)
+ * const withSignal = await pipeline.run([doc1, doc2], { signal: AbortSignal.timeout(10_000) })
+ * const items = await pipeline.batch([[a1, a2], [b1, b2]], { concurrency: 8 })
+ * for await (const item of pipeline.stream([[a1, a2], [b1, b2]])) console.log(item.index, item.ok)
+ * ```
+ */
+export interface Pipeline<In extends unknown[], Out> {
+  (...args: In): Promise<Out>
+  /** One run with options. */
+  run(args: In, options?: RunOptions): Promise<Out>
+  /** Runs every item; each settles on its own. Resolves in input order. */
+  batch(inputs: Iterable<In>, options?: BatchOptions): Promise<Array<Settled<Out>>>
+  /** Runs every item and yields each once as it settles (or in input order). Breaking out cancels the rest. */
+  stream(inputs: Iterable<In>, options?: StreamOptions): AsyncIterableIterator<Settled<Out>>
+  readonly module: Module<In, Out>
+  readonly endpoints: Readonly<Record<string, Endpoint>>
+}
+
+/** Implements `module.bind()`. */
+export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, options: BindOptions): Pipeline<In, Out> {
+  if (options === null || typeof options !== 'object') throw new TypeError(`Expected bind options to be an object like \`{ endpoints: { fast: simulated() } }\`, got ${describe(options)}.`)
+  const { endpoints } = options
+  if (endpoints === null || typeof endpoints !== 'object') throw new TypeError(`Expected \`endpoints\` to be an object of endpoints by alias, got ${describe(endpoints)}.`)
+  for (const [alias, endpoint] of Object.entries(endpoints)) {
+    if ((endpoint as Partial<Endpoint> | null)?.isPlaitEndpoint !== true) {
+      throw new TypeError(`Expected \`endpoints.${alias}\` to be an endpoint (from \`openai()\`, \`simulated()\` or \`defineEndpoint()\`), got ${describe(endpoint)}.`)
+    }
+  }
+  const missing = new Map<string, string[]>()
+  for (const [path, child] of module.namedModules()) {
+    const alias = (child as { alias?: unknown }).alias
+    if (typeof alias === 'string' && !Object.hasOwn(endpoints, alias)) missing.set(alias, [...(missing.get(alias) ?? []), path || '(root)'])
+  }
+  if (missing.size > 0) {
+    const list = [...missing].map(([alias, paths]) => `\`${alias}\` (used by ${paths.join(', ')})`).join(', ')
+    throw new PlaitError(`Expected an endpoint for every alias ${module.constructor.name} uses; missing: ${list}. Bound: ${Object.keys(endpoints).join(', ') || 'none'}.`)
+  }
+  const backend = options.backend ?? inProcessBackend(endpoints)
+
+  const runOnce = (args: In, runOptions: RunOptions = {}): Promise<Out> => {
+    if (!Array.isArray(args)) return Promise.reject(new TypeError(`Expected \`args\` to be the array of forward()'s arguments, got ${describe(args)}.`))
+    return runModule(module, args, backend, runOptions.signal)
+  }
+  const settle = (args: In, index: number, signal: AbortSignal | undefined): Promise<Settled<Out>> =>
+    runOnce(args, signal ? { signal } : {}).then(
+      (value) => ({ index, ok: true as const, value }),
+      (error: unknown) => ({ index, ok: false as const, error }),
+    )
+
+  const pipeline = ((...args: In) => runOnce(args)) as Pipeline<In, Out>
+  Object.defineProperties(pipeline, {
+    module: { value: module, enumerable: true },
+    endpoints: { value: endpoints, enumerable: true },
+    run: { value: runOnce },
+    batch: {
+      value: async (inputs: Iterable<In>, batchOptions: BatchOptions = {}) => {
+        const limit = pLimit(concurrencyOf(batchOptions))
+        return Promise.all([...inputs].map((args, index) => limit(() => settle(args, index, batchOptions.signal))))
+      },
+    },
+    stream: {
+      value: (inputs: Iterable<In>, streamOptions: StreamOptions = {}) => streamItems([...inputs], streamOptions, settle),
+    },
+  })
+  return pipeline
+}
+
+function concurrencyOf(options: BatchOptions): number {
+  const { concurrency = Number.POSITIVE_INFINITY } = options
+  if (concurrency !== Number.POSITIVE_INFINITY && (!Number.isInteger(concurrency) || concurrency < 1)) {
+    throw new TypeError(`Expected \`concurrency\` to be a positive integer, got ${describe(concurrency)}.`)
+  }
+  return concurrency
+}
+
+async function* streamItems<In, Out>(
+  inputs: In[],
+  options: StreamOptions,
+  settle: (args: In, index: number, signal: AbortSignal) => Promise<Settled<Out>>,
+): AsyncIterableIterator<Settled<Out>> {
+  const controller = new AbortController()
+  const outer = options.signal
+  const onAbort = () => controller.abort(outer!.reason)
+  if (outer?.aborted) onAbort()
+  outer?.addEventListener('abort', onAbort, { once: true })
+  const limit = pLimit(concurrencyOf(options))
+  const done: Array<Settled<Out>> = []
+  let wake: (() => void) | undefined
+  const items = inputs.map((args, index) =>
+    limit(() => settle(args, index, controller.signal)).then((item) => {
+      done.push(item)
+      wake?.()
+      return item
+    }),
+  )
+  try {
+    if (options.ordered) {
+      for (const item of items) yield await item
+      return
+    }
+    for (let yielded = 0; yielded < items.length; yielded++) {
+      while (done.length === 0) await new Promise<void>((resolve) => (wake = resolve))
+      yield done.shift()!
+    }
+  } finally {
+    outer?.removeEventListener('abort', onAbort)
+    controller.abort(new DOMException('The stream was closed before every item settled.', 'AbortError'))
+    // Nothing keeps running once the loop is left: wait for the aborted runs to stop.
+    await Promise.all(items)
+  }
+}
+
+/** Paths of every module of the tree rooted at `root`. */
+export function modulePaths(root: Module): Map<Module, string> {
+  return new Map([...root.namedModules()].map(([path, module]) => [module, path]))
+}
+
+/** One top-level run of `module` on `args`. */
+export async function runModule<In extends unknown[], Out>(module: Module<In, Out>, args: In, backend: Backend, signal: AbortSignal | undefined): Promise<Out> {
+  if (signal?.aborted) throw signal.reason
+  const run = new Run<PipelineServices>({ mode: 'execute', signal, services: { backend, paths: modulePaths(module) } })
+  let output: unknown
+  try {
+    output = withRun(run, () => module[invoke](run, args))
+    if (output instanceof Promise) output = await output
+    return (await run.finish(run.capture(output))) as Out
+  } catch (error) {
+    run.abort(error)
+    return (await run.finish({ kind: 'literal', value: undefined })) as Out
+  }
+}

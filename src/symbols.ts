@@ -1,0 +1,6 @@
+/** Keys of module hooks shared by the object model and the pipeline runner. */
+
+/** The key of the hook that lists a module's direct children and parameters. */
+export const ownEntries: unique symbol = Symbol('plait.ownEntries')
+/** The key of the hook that runs a module's call inside a run. */
+export const invoke: unique symbol = Symbol('plait.invoke')
