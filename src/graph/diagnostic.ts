@@ -29,13 +29,13 @@ function excerpt(location: SourceLocation, lineText: string): string[] {
  *   code: 'PL101',
  *   severity: 'error',
  *   text: 'A pending value is needed synchronously',
- *   location: { file: 'src/rank.ts', line: 12, column: 30, lineText: "const hits = docs.filter((d) => this.classify(d) === 'x')" },
+ *   location: { file: 'src/rank.ts', line: 12, column: 33, lineText: "const hits = docs.filter((d) => this.classify(d) === 'x')" },
  *   suggestion: 'Use `await plait.filter(docs, (d) => ...)`',
  *   docs: 'docs/diagnostics.md#pl101',
  * })
- * // src/rank.ts:12:30 - error PL101: A pending value is needed synchronously
+ * // src/rank.ts:12:33 - error PL101: A pending value is needed synchronously
  * //   12 | const hits = docs.filter((d) => this.classify(d) === 'x')
- * //      |                              ^
+ * //      |                                 ^
  * //   fix: Use `await plait.filter(docs, (d) => ...)`
  * //   see: docs/diagnostics.md#pl101
  * ```
