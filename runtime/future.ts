@@ -26,6 +26,8 @@ interface FutureTarget {
   key: string | number | undefined
   /** In traced graphs, an awaited future hides `then` so that `await` does not loop. */
   awaited: boolean
+  /** Property futures already handed out, so that `x.title` twice is one `select` node. */
+  properties: Map<string | number, unknown> | undefined
 }
 
 /**
@@ -72,6 +74,7 @@ function makeTarget(run: Run, node: RunNode | undefined, parent: FutureTarget | 
   target.parent = parent
   target.key = key
   target.awaited = false
+  target.properties = undefined
   return target
 }
 
@@ -98,8 +101,11 @@ const handler: ProxyHandler<FutureTarget> = {
     if (key === 'toJSON') {
       fail('JSON.stringify of a pending value', 'Pass the value to a helper that stringifies it (`this.format(value)` runs on the resolved value), or `await` it first.')
     }
-    const child = makeTarget(target.run, undefined, target, canonicalIndex.test(key) ? Number(key) : key)
-    return makeFuture(child)
+    const property = canonicalIndex.test(key) ? Number(key) : key
+    const properties = (target.properties ??= new Map())
+    let child = properties.get(property)
+    if (child === undefined) properties.set(property, (child = makeFuture(makeTarget(target.run, undefined, target, property))))
+    return child
   },
   apply(target, _this, args) {
     const run = target.run

@@ -19,8 +19,9 @@ export interface MockChatBody {
 /**
  * What a reply hook answers: the reply text (status 200), or a response to send:
  * - `{ text }`: a 200 chat completion with this text;
- * - `{ status, body?, headers? }`: that status; `body` (JSON) defaults to an OpenAI-style error for
- *   non-2xx statuses and to a chat completion (default text) for 2xx;
+ * - `{ status, body?, headers? }`: that status; `body` is sent as JSON, or as plain text when it is a
+ *   string; it defaults to an OpenAI-style error for non-2xx statuses and to a chat completion
+ *   (default text) for 2xx;
  * - `{ hang: true }`: never answer; the request ends when the client disconnects or the server closes;
  * - `undefined`: the default reply.
  */
@@ -271,7 +272,8 @@ function send(res: ServerResponse, body: MockChatBody, index: number, reply: Moc
   const status = reply.status ?? 200
   const ok = status >= 200 && status < 300
   const payload = reply.body !== undefined ? reply.body : ok ? completion(body, index, reply.text ?? mockDefaultText(body)) : errorBody(statusMessage(status), status === 429 ? 'rate_limit_exceeded' : status >= 500 ? 'server_error' : 'invalid_request_error', String(status))
-  sendJSON(res, status, payload, reply.headers)
+  if (typeof payload === 'string') sendText(res, status, payload, reply.headers)
+  else sendJSON(res, status, payload, reply.headers)
 }
 
 /**
@@ -330,6 +332,11 @@ function sendJSON(res: ServerResponse, status: number, payload: unknown, headers
     'x-request-id': `req_mock_${status}`,
     ...headers,
   })
+  res.end(text)
+}
+
+function sendText(res: ServerResponse, status: number, text: string, headers?: Record<string, string>): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers })
   res.end(text)
 }
 
