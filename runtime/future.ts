@@ -55,6 +55,10 @@ export function materialize(future: unknown): RunNode {
 function materializeTarget(target: FutureTarget): RunNode {
   if (target.node) return target.node
   const parent = materializeTarget(target.parent!)
+  if (target.awaited) {
+    target.node = target.run.addNode({ kind: 'await', base: 'await', inputs: [parent], site: captureCallSite(), execute: ([value]) => value })
+    return target.node
+  }
   const key = target.key!
   target.node = target.run.addNode({
     kind: 'select',
@@ -65,6 +69,16 @@ function materializeTarget(target: FutureTarget): RunNode {
     execute: ([value]) => (value as Record<string | number, unknown>)[key],
   })
   return target.node
+}
+
+/**
+ * In a traced graph, the value an async `forward()` returned: an awaited future that nothing used
+ * stands for the future itself.
+ */
+export function unwrapAwait(value: unknown): unknown {
+  if (!isFuture(value)) return value
+  const target = (value as Record<symbol, FutureTarget>)[futureTarget]!
+  return target.awaited && !target.node ? makeFuture(target.parent!) : value
 }
 
 function makeTarget(run: Run, node: RunNode | undefined, parent: FutureTarget | undefined, key: string | number | undefined): FutureTarget {
@@ -168,9 +182,10 @@ function thenFor(target: FutureTarget) {
   const run = target.run
   if (run.mode === 'trace') {
     if (target.awaited) return undefined
+    // The `await` node is added when the awaited value is used, so that the `await` an async
+    // function applies to its own return value adds nothing (see `unwrapAwait`).
     return (resolve: (value: unknown) => void) => {
-      const awaitedNode = run.addNode({ kind: 'await', base: 'await', inputs: [materializeTarget(target)], site: captureCallSite(), execute: ([value]) => value })
-      const view = makeTarget(run, awaitedNode, undefined, undefined)
+      const view = makeTarget(run, undefined, target, undefined)
       view.awaited = true
       resolve(makeFuture(view))
     }

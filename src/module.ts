@@ -5,7 +5,7 @@
 import type { Graph } from './graph/types.js'
 import { currentRun, withRun } from '../runtime/context.js'
 import { PlaitError } from '../runtime/errors.js'
-import { futureFor } from '../runtime/future.js'
+import { futureFor, unwrapAwait } from '../runtime/future.js'
 import { Run, type RunNode } from '../runtime/run.js'
 import { describe, Parameter } from './parameter.js'
 import { bindModule, modulePaths, type BindOptions, type Pipeline } from './pipeline.js'
@@ -223,6 +223,19 @@ export class Module<In extends unknown[] = any[], Out = any> {
   }
 
   /**
+   * The graph of an async `forward()`; each user `await` shows as an `await` node (a graph
+   * break). Works for sync ones too.
+   *
+   * @example
+   * ```ts
+   * const graph = await new Researcher().graphAsync('question')
+   * ```
+   */
+  graphAsync(...exampleInputs: In): Promise<Graph> {
+    return traceGraphAsync(this, exampleInputs)
+  }
+
+  /**
    * Runs the module's call inside `run`. A composite module runs `forward()` with its module
    * path; leaf modules (LLMInference) override this to add a node instead.
    */
@@ -284,9 +297,9 @@ function inputNames(module: Module, count: number): string[] {
   })
 }
 
-function traceGraph<In extends unknown[], Out>(module: Module<In, Out>, exampleInputs: In): Graph {
-  const paths = modulePaths(module)
-  const run = new Run<PipelineServices>({ mode: 'trace', services: { paths, backend: undefined } })
+/** A traced run of `module` on symbolic inputs standing for `exampleInputs`, and how to finish it. */
+function startTrace<In extends unknown[], Out>(module: Module<In, Out>, exampleInputs: In) {
+  const run = new Run<PipelineServices>({ mode: 'trace', services: { paths: modulePaths(module), backend: undefined } })
   const names = inputNames(module, exampleInputs.length)
   const inputNodes: RunNode[] = []
   const symbolic = exampleInputs.map((example, index) => {
@@ -299,19 +312,31 @@ function traceGraph<In extends unknown[], Out>(module: Module<In, Out>, exampleI
     }
     return future
   })
-  const output = withRun(run, () => module[invoke](run, symbolic))
+  const output = withRun(run, () => run.inModule('', () => module.forward(...(symbolic as In))))
+  const finish = (value: unknown): Graph =>
+    run.toGraph({
+      name: module.constructor.name,
+      inputs: inputNodes,
+      output: run.capture(value),
+      modules: [...module.namedModules()].map(([path, child]) => {
+        const alias = (child as { alias?: unknown }).alias
+        return typeof alias === 'string' ? { path, type: child.constructor.name, alias } : { path, type: child.constructor.name }
+      }),
+      parameters: [...module.namedParameters()].map(([path, parameter]) => ({ path, description: parameter.description, requiresGrad: parameter.requiresGrad })),
+    })
+  return { output, finish }
+}
+
+function traceGraph<In extends unknown[], Out>(module: Module<In, Out>, exampleInputs: In): Graph {
+  const { output, finish } = startTrace(module, exampleInputs)
   if (output instanceof Promise) {
     output.catch(() => {})
     throw new PlaitError(`${module.constructor.name}.forward() is async; trace it with \`await module.graphAsync(...inputs)\`.`)
   }
-  return run.toGraph({
-    name: module.constructor.name,
-    inputs: inputNodes,
-    output: run.capture(output),
-    modules: [...module.namedModules()].map(([path, child]) => {
-      const alias = (child as { alias?: unknown }).alias
-      return typeof alias === 'string' ? { path, type: child.constructor.name, alias } : { path, type: child.constructor.name }
-    }),
-    parameters: [...module.namedParameters()].map(([path, parameter]) => ({ path, description: parameter.description, requiresGrad: parameter.requiresGrad })),
-  })
+  return finish(output)
+}
+
+async function traceGraphAsync<In extends unknown[], Out>(module: Module<In, Out>, exampleInputs: In): Promise<Graph> {
+  const { output, finish } = startTrace(module, exampleInputs)
+  return finish(unwrapAwait(await output))
 }

@@ -11,7 +11,6 @@ import { Run } from '../runtime/run.js'
 import type { Module } from './module.js'
 import { describe } from './parameter.js'
 import type { PipelineServices } from './services.js'
-import { invoke } from './symbols.js'
 
 /** Options of `module.bind()`. */
 export interface BindOptions {
@@ -56,13 +55,13 @@ export type Settled<Out> = { index: number; ok: true; value: Out } | { index: nu
  * ```
  */
 export interface Pipeline<In extends unknown[], Out> {
-  (...args: In): Promise<Out>
+  (...args: In): Promise<Awaited<Out>>
   /** One run with options. */
-  run(args: In, options?: RunOptions): Promise<Out>
+  run(args: In, options?: RunOptions): Promise<Awaited<Out>>
   /** Runs every item; each settles on its own. Resolves in input order. */
-  batch(inputs: Iterable<In>, options?: BatchOptions): Promise<Array<Settled<Out>>>
+  batch(inputs: Iterable<In>, options?: BatchOptions): Promise<Array<Settled<Awaited<Out>>>>
   /** Runs every item and yields each once as it settles (or in input order). Breaking out cancels the rest. */
-  stream(inputs: Iterable<In>, options?: StreamOptions): AsyncIterableIterator<Settled<Out>>
+  stream(inputs: Iterable<In>, options?: StreamOptions): AsyncIterableIterator<Settled<Awaited<Out>>>
   readonly module: Module<In, Out>
   readonly endpoints: Readonly<Record<string, Endpoint>>
 }
@@ -88,11 +87,11 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
   }
   const backend = options.backend ?? inProcessBackend(endpoints)
 
-  const runOnce = (args: In, runOptions: RunOptions = {}): Promise<Out> => {
+  const runOnce = (args: In, runOptions: RunOptions = {}): Promise<Awaited<Out>> => {
     if (!Array.isArray(args)) return Promise.reject(new TypeError(`Expected \`args\` to be the array of forward()'s arguments, got ${describe(args)}.`))
     return runModule(module, args, backend, runOptions.signal)
   }
-  const settle = (args: In, index: number, signal: AbortSignal | undefined): Promise<Settled<Out>> =>
+  const settle = (args: In, index: number, signal: AbortSignal | undefined): Promise<Settled<Awaited<Out>>> =>
     runOnce(args, signal ? { signal } : {}).then(
       (value) => ({ index, ok: true as const, value }),
       (error: unknown) => ({ index, ok: false as const, error }),
@@ -167,16 +166,16 @@ export function modulePaths(root: Module): Map<Module, string> {
 }
 
 /** One top-level run of `module` on `args`. */
-export async function runModule<In extends unknown[], Out>(module: Module<In, Out>, args: In, backend: Backend, signal: AbortSignal | undefined): Promise<Out> {
+export async function runModule<In extends unknown[], Out>(module: Module<In, Out>, args: In, backend: Backend, signal: AbortSignal | undefined): Promise<Awaited<Out>> {
   if (signal?.aborted) throw signal.reason
   const run = new Run<PipelineServices>({ mode: 'execute', signal, services: { backend, paths: modulePaths(module) } })
   let output: unknown
   try {
-    output = withRun(run, () => module[invoke](run, args))
+    output = withRun(run, () => run.inModule('', () => module.forward(...args)))
     if (output instanceof Promise) output = await output
-    return (await run.finish(run.capture(output))) as Out
+    return (await run.finish(run.capture(output))) as Awaited<Out>
   } catch (error) {
     run.abort(error)
-    return (await run.finish({ kind: 'literal', value: undefined })) as Out
+    return (await run.finish({ kind: 'literal', value: undefined })) as Awaited<Out>
   }
 }

@@ -146,7 +146,7 @@ describe('runtime tracer', () => {
   })
 
   it('treats a user await as a graph break: runs what exists and continues with real values', async () => {
-    class Awaits extends Module<[string], string> {
+    class Awaits extends Module<[string], Promise<string>> {
       a = call('A')
       b = call('B')
       c = call('C')
@@ -160,5 +160,31 @@ describe('runtime tracer', () => {
     }
     const pipeline = new Awaits().bind({ endpoints: { main: echo } })
     expect(await pipeline('xy')).toBe('C(A(xy|5 B(xy))')
+  })
+})
+
+describe('tracing async forward()', () => {
+  class Awaits extends Module<[string], Promise<string>> {
+    a = call('A')
+    b = call('B')
+    async forward(input: string): Promise<string> {
+      const first = await this.a(input)
+      return this.b(`${first}!`)
+    }
+  }
+
+  it('shows each user await as an await node', async () => {
+    const graph = validateGraph(await new Awaits().graphAsync('x'))
+    expect(graph.nodes.map((node) => [node.id, node.kind, node.inputs])).toEqual([
+      ['input', 'input', []],
+      ['a', 'call', ['input']],
+      ['await', 'await', ['a']],
+      ['render', 'render', ['await']],
+      ['b', 'call', ['render']],
+    ])
+  })
+
+  it('asks for graphAsync() when forward() is async', () => {
+    expect(() => new Awaits().graph('x')).toThrow(/Awaits\.forward\(\) is async; trace it with `await module\.graphAsync/)
   })
 })

@@ -236,7 +236,8 @@ export async function startMockOpenAIServer(options: MockOpenAIServerOptions = {
       timers.clear()
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
-      await stopped
+      // Destroyed sockets emit 'close' on their responses a tick later; wait for the counts to settle.
+      await Promise.all([stopped, this.whenIdle()])
     },
   }
 }

@@ -1,0 +1,54 @@
+/**
+ * Side-by-side timing: a warm-up of both sides, then repetitions interleaved plait, baseline,
+ * plait, baseline, … so that drift (timers, JIT, sockets) hits both alike. A full GC before each
+ * sample keeps one side's garbage from being collected on the other's clock.
+ */
+import { fullGc } from './gc.js'
+
+/** Two ways of computing the same thing. */
+export interface Contender<T> {
+  plait: () => Promise<T>
+  baseline: () => Promise<T>
+}
+
+/** Wall times in milliseconds, one per repetition. */
+export interface Samples {
+  plait: number[]
+  baseline: number[]
+}
+
+async function time(body: () => Promise<unknown>): Promise<number> {
+  fullGc()
+  const started = performance.now()
+  await body()
+  return performance.now() - started
+}
+
+/**
+ * Runs `warmup` untimed rounds of both sides, then `reps` interleaved timed rounds.
+ *
+ * @example
+ * ```ts
+ * const samples = await interleaved({ plait: () => pipeline(a, b), baseline: () => handWritten(a, b) }, { warmup: 2, reps: 7 })
+ * ```
+ */
+export async function interleaved<T>(contender: Contender<T>, options: { warmup: number; reps: number }): Promise<Samples> {
+  for (let round = 0; round < options.warmup; round++) {
+    await contender.plait()
+    await contender.baseline()
+  }
+  const samples: Samples = { plait: [], baseline: [] }
+  for (let round = 0; round < options.reps; round++) {
+    samples.plait.push(await time(contender.plait))
+    samples.baseline.push(await time(contender.baseline))
+  }
+  return samples
+}
+
+/** Fails loudly when the two sides disagree: the comparison is only fair if they compute the same thing. */
+export async function checkSameOutput<T>(name: string, contender: Contender<T>): Promise<void> {
+  const [ours, theirs] = [await contender.plait(), await contender.baseline()]
+  const a = JSON.stringify(ours)
+  const b = JSON.stringify(theirs)
+  if (a !== b) throw new Error(`${name}: plait and the baseline gave different outputs:\n  plait:    ${a.slice(0, 300)}\n  baseline: ${b.slice(0, 300)}`)
+}

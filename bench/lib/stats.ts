@@ -1,0 +1,14 @@
+/** Small statistics over timing samples. */
+
+/** The median of `samples` (the mean of the two middle ones for an even count). */
+export function median(samples: readonly number[]): number {
+  if (samples.length === 0) return Number.NaN
+  const sorted = [...samples].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+/** Smallest and largest sample. */
+export function range(samples: readonly number[]): { min: number; max: number } {
+  return { min: Math.min(...samples), max: Math.max(...samples) }
+}
