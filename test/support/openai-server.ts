@@ -118,6 +118,8 @@ export async function startMockOpenAIServer(options: MockOpenAIServerOptions = {
   let idleWaiters: Array<() => void> = []
   let closed = false
 
+  const whenIdle = (): Promise<void> =>
+    stats.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))
   const counters = (model: string): MockCounters => (stats.perModel[model] ??= { requests: 0, inFlight: 0, maxInFlight: 0 })
 
   const server = createServer((req, res) => {
@@ -226,9 +228,7 @@ export async function startMockOpenAIServer(options: MockOpenAIServerOptions = {
       }
       log.length = 0
     },
-    whenIdle() {
-      return stats.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))
-    },
+    whenIdle,
     async close() {
       if (closed) return
       closed = true
@@ -237,7 +237,7 @@ export async function startMockOpenAIServer(options: MockOpenAIServerOptions = {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
       // Destroyed sockets emit 'close' on their responses a tick later; wait for the counts to settle.
-      await Promise.all([stopped, this.whenIdle()])
+      await Promise.all([stopped, whenIdle()])
     },
   }
 }

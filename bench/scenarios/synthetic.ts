@@ -1,0 +1,121 @@
+/**
+ * A synthetic 10,000-node graph on a zero-latency `simulated()` endpoint: what plait costs per
+ * node when nothing waits on a network. Two shapes:
+ * - `chains`: 100 independent chains of 100 calls (10,000 call nodes);
+ * - `renders`: 100 chains of 50 calls, each fed by a template literal (call + render nodes).
+ * The baseline awaits the same endpoint's `complete()` directly, chains side by side with `Promise.all`.
+ */
+import { LLMInference, Module } from 'plait'
+import { simulated, type CompletionRequest, type SimulatedEndpoint } from 'plait/endpoints'
+import { currentRun } from '../../runtime/context.js'
+import type { Contender } from '../lib/interleave.js'
+
+export const CHAINS = 100
+
+/** One shape of the synthetic graph. */
+export interface SyntheticShape {
+  name: string
+  description: string
+  module: Module<[seed: string], string[]>
+  /** The same computation, straight on the endpoint. */
+  baseline: (endpoint: SimulatedEndpoint, seed: string) => Promise<string[]>
+}
+
+class Chains extends Module<[seed: string], string[]> {
+  step = new LLMInference({ alias: 'sim' })
+  constructor(readonly length: number) {
+    super()
+  }
+  forward(seed: string): string[] {
+    const outputs: string[] = []
+    for (let chain = 0; chain < CHAINS; chain++) {
+      let value = `${seed} ${chain}`
+      for (let step = 0; step < this.length; step++) value = this.step(value)
+      outputs.push(value)
+    }
+    return outputs
+  }
+}
+
+class RenderedChains extends Module<[seed: string], string[]> {
+  step = new LLMInference({ alias: 'sim' })
+  constructor(readonly length: number) {
+    super()
+  }
+  forward(seed: string): string[] {
+    const outputs: string[] = []
+    for (let chain = 0; chain < CHAINS; chain++) {
+      let value = `${seed} ${chain}`
+      for (let step = 0; step < this.length; step++) value = this.step(`step ${step}: ${value}`)
+      outputs.push(value)
+    }
+    return outputs
+  }
+}
+
+const ask = (content: string): CompletionRequest => ({ messages: [{ role: 'user', content }] })
+
+export const shapes: SyntheticShape[] = [
+  {
+    name: 'chains',
+    description: '100 chains × 100 calls',
+    module: new Chains(100),
+    baseline: (endpoint, seed) => {
+      const { signal } = new AbortController()
+      return Promise.all(
+        Array.from({ length: CHAINS }, async (_, chain) => {
+          let value = `${seed} ${chain}`
+          for (let step = 0; step < 100; step++) value = (await endpoint.complete(ask(value), { signal })).text
+          return value
+        }),
+      )
+    },
+  },
+  {
+    name: 'renders',
+    description: '100 chains × (template literal → call) × 50',
+    module: new RenderedChains(50),
+    baseline: (endpoint, seed) => {
+      const { signal } = new AbortController()
+      return Promise.all(
+        Array.from({ length: CHAINS }, async (_, chain) => {
+          let value = `${seed} ${chain}`
+          for (let step = 0; step < 50; step++) value = (await endpoint.complete(ask(`step ${step}: ${value}`), { signal })).text
+          return value
+        }),
+      )
+    },
+  },
+]
+
+/** Nodes in the traced graph of `shape` (`module.graph()`), by kind; input nodes excluded. */
+export function tracedNodes(shape: SyntheticShape): Record<string, number> {
+  const byKind: Record<string, number> = {}
+  for (const node of shape.module.graph('seed').nodes) if (node.kind !== 'input') byKind[node.kind] = (byKind[node.kind] ?? 0) + 1
+  return byKind
+}
+
+/**
+ * Wraps a module to count the nodes of its real run: the tracer sees the input as pending and adds
+ * a render node where a run, with the real string, has none. A composite adds no node of its own.
+ */
+class Counted extends Module<[seed: string], string[]> {
+  nodes = 0
+  constructor(readonly inner: Module<[seed: string], string[]>) {
+    super()
+  }
+  forward(seed: string): string[] {
+    const output = this.inner(seed)
+    this.nodes = (currentRun() as unknown as { nodes: unknown[] }).nodes.length
+    return output
+  }
+}
+
+/** Plait and the baseline for `shape`; `nodes()` gives the node count of plait's last run. */
+export function synthetic(shape: SyntheticShape): Contender<string[]> & { nodes: () => number } {
+  // A short fixed reply keeps the endpoint's own work out of the way; latency 0 means no timer.
+  const endpoint = simulated({ model: 'sim', latencyMs: 0, maxConcurrent: 100_000, reply: (request) => `ok ${request.messages.at(-1)!.content.length}` })
+  const counted = new Counted(shape.module)
+  const pipeline = counted.bind({ endpoints: { sim: endpoint } })
+  return { plait: () => pipeline('seed'), baseline: () => shape.baseline(endpoint, 'seed'), nodes: () => counted.nodes }
+}
