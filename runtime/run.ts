@@ -95,6 +95,28 @@ export type Template =
   | { kind: 'array'; items: Template[] }
   | { kind: 'object'; entries: Array<[string, Template]> }
 
+/**
+ * What happened to one node, reported when it settles. Times are milliseconds since the run
+ * started.
+ */
+export interface NodeRecord {
+  /** Number of the run, unique in the process. */
+  run: number
+  id: string
+  kind: NodeKind
+  module: string
+  alias?: string
+  inputs: string[]
+  state: 'done' | 'failed' | 'cancelled'
+  /** When its last input resolved. */
+  readyMs?: number
+  startMs?: number
+  endMs?: number
+  /** What the node function added: for LLM calls the endpoint, usage and number of calls. */
+  details?: Record<string, unknown>
+  error?: unknown
+}
+
 /** Options of a run. */
 export interface RunOptions<Services> {
   mode: 'execute' | 'trace'
@@ -102,6 +124,8 @@ export interface RunOptions<Services> {
   signal?: AbortSignal
   /** What node functions need (endpoints, backend); opaque to the run. */
   services: Services
+  /** Called as each node settles (done, failed or cancelled). */
+  onNode?: (record: NodeRecord) => void
 }
 
 let runCounter = 0
@@ -130,6 +154,8 @@ export class Run<Services = unknown> {
   private unsettled = 0
   private sealed = false
   private onIdle: (() => void) | undefined
+  private readonly onNode: ((record: NodeRecord) => void) | undefined
+  private readonly startedAt = now()
   private readonly ready: RunNode[] = []
   private readyHead = 0
   private draining = false
@@ -137,6 +163,7 @@ export class Run<Services = unknown> {
   constructor(options: RunOptions<Services>) {
     this.mode = options.mode
     this.services = options.services
+    this.onNode = options.onNode
     const signal = options.signal
     if (signal) {
       if (signal.aborted) this.abort(signal.reason)
@@ -352,7 +379,7 @@ export class Run<Services = unknown> {
     const waiters = node.waiters
     node.waiters = undefined
     if (waiters) for (const waiter of waiters) waiter.resolve(value)
-    this.settled()
+    this.settled(node)
   }
 
   private fail(node: RunNode, cause: unknown): void {
@@ -365,7 +392,7 @@ export class Run<Services = unknown> {
     const waiters = node.waiters
     node.waiters = undefined
     if (waiters) for (const waiter of waiters) waiter.reject(node.error)
-    this.settled()
+    this.settled(node)
   }
 
   /** A NodeError for `node` failing with `cause`. */
@@ -379,7 +406,7 @@ export class Run<Services = unknown> {
     const waiters = node.waiters
     node.waiters = undefined
     if (waiters) for (const waiter of waiters) waiter.reject(this.failure)
-    this.settled()
+    this.settled(node)
   }
 
   /**
@@ -393,8 +420,36 @@ export class Run<Services = unknown> {
     for (const node of this.nodes) if (node.state === 'waiting') this.cancel(node)
   }
 
-  private settled(): void {
+  private settled(node: RunNode): void {
+    if (this.onNode) this.report(node, this.onNode)
     if (--this.unsettled === 0 && this.sealed) this.onIdle?.()
+  }
+
+  private report(node: RunNode, onNode: (record: NodeRecord) => void): void {
+    const { spec } = node
+    const since = (time: number | undefined) => (time === undefined ? undefined : time - this.startedAt)
+    const record: NodeRecord = {
+      run: this.number,
+      id: node.id,
+      kind: spec.kind,
+      module: node.module,
+      inputs: spec.inputs.map((input) => input.id),
+      state: node.state as NodeRecord['state'],
+    }
+    if (spec.alias !== undefined) record.alias = spec.alias
+    if (node.readyAt !== undefined) record.readyMs = since(node.readyAt)
+    if (node.startedAt !== undefined) record.startMs = since(node.startedAt)
+    if (node.endedAt !== undefined) record.endMs = since(node.endedAt)
+    if (node.details !== undefined) record.details = node.details
+    if (node.state === 'failed') record.error = node.error
+    try {
+      onNode(record)
+    } catch (error) {
+      // An observer's bug must not break the run; it still surfaces as an uncaught error.
+      queueMicrotask(() => {
+        throw error
+      })
+    }
   }
 
   /**

@@ -29,4 +29,5 @@ export type { Pipeline, BindOptions, RunOptions, BatchOptions, StreamOptions, Se
 export { PlaitError, NodeError, TraceError } from '../runtime/errors.js'
 export { EndpointError, type ChatMessage, type Endpoint } from '../runtime/endpoint.js'
 export type { Backend, CallOutcome } from '../runtime/backend.js'
+export type { NodeRecord } from '../runtime/run.js'
 export * from './graph/index.js'

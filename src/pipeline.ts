@@ -7,7 +7,7 @@ import { inProcessBackend, type Backend } from '../runtime/backend.js'
 import { withRun } from '../runtime/context.js'
 import type { Endpoint } from '../runtime/endpoint.js'
 import { PlaitError } from '../runtime/errors.js'
-import { Run } from '../runtime/run.js'
+import { Run, type NodeRecord } from '../runtime/run.js'
 import type { Module } from './module.js'
 import { describe } from './parameter.js'
 import type { PipelineServices } from './services.js'
@@ -24,6 +24,8 @@ export interface BindOptions {
 export interface RunOptions {
   /** Aborting stops new nodes from starting and aborts in-flight requests. */
   signal?: AbortSignal
+  /** Called as each node of the run settles, with its timing and details. */
+  onNode?: (record: NodeRecord) => void
 }
 
 /** Options of `batch()`. */
@@ -89,10 +91,10 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
 
   const runOnce = (args: In, runOptions: RunOptions = {}): Promise<Awaited<Out>> => {
     if (!Array.isArray(args)) return Promise.reject(new TypeError(`Expected \`args\` to be the array of forward()'s arguments, got ${describe(args)}.`))
-    return runModule(module, args, backend, runOptions.signal)
+    return runModule(module, args, backend, runOptions)
   }
-  const settle = (args: In, index: number, signal: AbortSignal | undefined): Promise<Settled<Awaited<Out>>> =>
-    runOnce(args, signal ? { signal } : {}).then(
+  const settle = (args: In, index: number, runOptions: RunOptions): Promise<Settled<Awaited<Out>>> =>
+    runOnce(args, runOptions).then(
       (value) => ({ index, ok: true as const, value }),
       (error: unknown) => ({ index, ok: false as const, error }),
     )
@@ -105,7 +107,7 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
     batch: {
       value: async (inputs: Iterable<In>, batchOptions: BatchOptions = {}) => {
         const limit = pLimit(concurrencyOf(batchOptions))
-        return Promise.all([...inputs].map((args, index) => limit(() => settle(args, index, batchOptions.signal))))
+        return Promise.all([...inputs].map((args, index) => limit(() => settle(args, index, batchOptions))))
       },
     },
     stream: {
@@ -126,7 +128,7 @@ function concurrencyOf(options: BatchOptions): number {
 async function* streamItems<In, Out>(
   inputs: In[],
   options: StreamOptions,
-  settle: (args: In, index: number, signal: AbortSignal) => Promise<Settled<Out>>,
+  settle: (args: In, index: number, options: RunOptions) => Promise<Settled<Out>>,
 ): AsyncIterableIterator<Settled<Out>> {
   const controller = new AbortController()
   const outer = options.signal
@@ -137,7 +139,7 @@ async function* streamItems<In, Out>(
   const done: Array<Settled<Out>> = []
   let wake: (() => void) | undefined
   const items = inputs.map((args, index) =>
-    limit(() => settle(args, index, controller.signal)).then((item) => {
+    limit(() => settle(args, index, { ...options, signal: controller.signal })).then((item) => {
       done.push(item)
       wake?.()
       return item
@@ -166,9 +168,10 @@ export function modulePaths(root: Module): Map<Module, string> {
 }
 
 /** One top-level run of `module` on `args`. */
-export async function runModule<In extends unknown[], Out>(module: Module<In, Out>, args: In, backend: Backend, signal: AbortSignal | undefined): Promise<Awaited<Out>> {
+export async function runModule<In extends unknown[], Out>(module: Module<In, Out>, args: In, backend: Backend, options: RunOptions): Promise<Awaited<Out>> {
+  const { signal, onNode } = options
   if (signal?.aborted) throw signal.reason
-  const run = new Run<PipelineServices>({ mode: 'execute', signal, services: { backend, paths: modulePaths(module) } })
+  const run = new Run<PipelineServices>({ mode: 'execute', signal, onNode, services: { backend, paths: modulePaths(module) } })
   let output: unknown
   try {
     output = withRun(run, () => run.inModule('', () => module.forward(...args)))

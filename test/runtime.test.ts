@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { LLMInference, Module, NodeError } from 'plait'
+import { LLMInference, Module, NodeError, type NodeRecord } from 'plait'
 import { simulated, type CompletionRequest } from 'plait/endpoints'
 
 const userText = (request: CompletionRequest) => request.messages.at(-1)!.content
@@ -111,8 +111,16 @@ describe('dataflow scheduling', () => {
     }
     const { endpoint, received } = echoEndpoint()
     const module = new Report()
-    expect(await module.bind({ endpoints: { main: endpoint } })('x')).toBe('T(P(D(x)))')
+    const records: NodeRecord[] = []
+    expect(await module.bind({ endpoints: { main: endpoint } }).run(['x'], { onNode: (record) => records.push(record) })).toBe('T(P(D(x)))')
     expect(received).toHaveLength(3)
+    expect(records.map((record) => [record.id, record.module, record.state, record.inputs])).toEqual([
+      ['encoder.draft', 'encoder.draft', 'done', []],
+      ['encoder.polish', 'encoder.polish', 'done', ['encoder.draft']],
+      ['title', 'title', 'done', ['encoder.polish']],
+    ])
+    expect(records[2]!.details).toMatchObject({ calls: 1, endpoint: { kind: 'simulated' } })
+    expect(records[2]!.startMs).toBeGreaterThanOrEqual(records[1]!.endMs!)
     const calls = module.graph('x').nodes.filter((node) => node.kind === 'call')
     expect(calls.map((node) => [node.id, node.module])).toEqual([
       ['encoder.draft', 'encoder.draft'],
@@ -154,6 +162,67 @@ describe('dataflow scheduling', () => {
     const kinds = module.graph('x').nodes.map((node) => node.kind)
     expect(kinds).toContain('derive')
     expect(kinds).toContain('select')
+  })
+})
+
+describe('LLM inputs', () => {
+  it('takes a string or chat messages; an empty system prompt sends no system message', async () => {
+    const requests: CompletionRequest[] = []
+    const endpoint = simulated({
+      reply: (request) => {
+        requests.push(request)
+        return 'ok'
+      },
+    })
+    class Chat extends Module<[string], string[]> {
+      plain = new LLMInference({ alias: 'main' })
+      chat = new LLMInference({ alias: 'main', system: 'Be kind.' })
+      forward(input: string): string[] {
+        const first = this.plain(input)
+        return [
+          first,
+          this.chat([
+            { role: 'user', content: input },
+            { role: 'assistant', content: first },
+            { role: 'user', content: `More about ${first}?` },
+          ]),
+        ]
+      }
+    }
+    expect(await new Chat().bind({ endpoints: { main: endpoint } })('x')).toEqual(['ok', 'ok'])
+    expect(requests[0]!.messages).toEqual([{ role: 'user', content: 'x' }])
+    expect(requests[1]!.messages).toEqual([
+      { role: 'system', content: 'Be kind.' },
+      { role: 'user', content: 'x' },
+      { role: 'assistant', content: 'ok' },
+      { role: 'user', content: 'More about ok?' },
+    ])
+  })
+
+  it('rejects several inputs unless the module says how to combine them, and bad inputs', async () => {
+    class Two extends Module<[string, string], string> {
+      call = new LLMInference({ alias: 'main' })
+      forward(a: string, b: string): string {
+        return (this.call as unknown as (a: string, b: string) => string)(a, b)
+      }
+    }
+    const { endpoint } = echoEndpoint()
+    await expect(new Two().bind({ endpoints: { main: endpoint } })('a', 'b')).rejects.toThrow(/Expected one input for `call` \(LLMInference\), got 2\. .*combine/)
+    class Bad extends Module<[string], string> {
+      call = new LLMInference({ alias: 'main' })
+      forward(): string {
+        return this.call({ text: 'x' } as unknown as string)
+      }
+    }
+    await expect(new Bad().bind({ endpoints: { main: endpoint } })('a')).rejects.toThrow(/Node `call` .* failed: Expected the input to be a string or chat messages/)
+  })
+
+  it('checks endpoints at bind time', () => {
+    const { endpoint } = echoEndpoint()
+    expect(() => new Pair().bind({ endpoints: {} })).toThrow(/missing: `main` \(used by left, right\)/)
+    expect(() => new Pair().bind({ endpoints: { main: { complete() {} } as never } })).toThrow(/Expected `endpoints\.main` to be an endpoint/)
+    expect(() => new Pair().bind(undefined as never)).toThrow(TypeError)
+    expect(new Pair().bind({ endpoints: { main: endpoint, extra: endpoint } }).endpoints.main).toBe(endpoint)
   })
 })
 

@@ -10,7 +10,18 @@ import { onAbort } from './abort.js'
 import { displayURL } from './redact.js'
 import { show } from './show.js'
 
-/** Options of {@link defineEndpoint}. */
+/**
+ * Options of {@link defineEndpoint}.
+ *
+ * @example
+ * ```ts
+ * const options: DefineEndpointOptions = {
+ *   kind: 'echo',
+ *   model: 'echo-1',
+ *   complete: async (request) => ({ text: request.messages.at(-1)?.content ?? '', model: 'echo-1' }),
+ * }
+ * ```
+ */
 export interface DefineEndpointOptions {
   /** What kind of endpoint this is, shown in graphs and errors (`'openai'`, `'echo'`, ...). */
   kind: string

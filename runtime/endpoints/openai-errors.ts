@@ -23,7 +23,8 @@ export interface ErrorContext {
  * - the caller aborted: the signal's reason (an `AbortError` unless the caller gave another), never
  *   an `EndpointError`, so it is not retried;
  * - an HTTP error: an `EndpointError` with `status`, `retryAfterMs` from `retry-after-ms` /
- *   `retry-after`, and `retryable` for 408, 409, 429 and 5xx (the server's `x-should-retry` wins);
+ *   `retry-after`, and `retryable` for 408, 409, 429 and 5xx (the server's `x-should-retry` wins;
+ *   a 429 with code `insufficient_quota` is not retryable);
  * - a timeout or connection error: a retryable `EndpointError` without status;
  * - anything else: a non-retryable `EndpointError`.
  *
@@ -55,7 +56,15 @@ export function toEndpointError(error: unknown, context: ErrorContext): unknown 
     const status = error.status
     const headers = error.headers
     const shouldRetry = headers?.get('x-should-retry')
-    const retryable = shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : isRetryableStatus(status)
+    // A 429 for an exhausted quota or billing limit fails again however long one waits.
+    const retryable =
+      error.code === 'insufficient_quota' || error.code === 'billing_hard_limit_reached'
+        ? false
+        : shouldRetry === 'true'
+          ? true
+          : shouldRetry === 'false'
+            ? false
+            : isRetryableStatus(status)
     const retryAfterMs = parseRetryAfter(headers)
     const options = retryAfterMs === undefined ? { status, retryable } : { status, retryable, retryAfterMs }
     return new EndpointError(`${where}: ${redact(error.message)}`, options)

@@ -8,7 +8,14 @@ import { fromChatCompletion, toChatCompletionBody } from './openai-request.js'
 import { createRedactor, displayURL, secretHeaderValues } from './redact.js'
 import { show } from './show.js'
 
-/** Where requests go when neither `baseURL` nor `OPENAI_BASE_URL` says otherwise. */
+/**
+ * Where requests go when neither `baseURL` nor `OPENAI_BASE_URL` says otherwise.
+ *
+ * @example
+ * ```ts
+ * openai({ model: 'gpt-4o-mini' }).describe().baseURL === OPENAI_DEFAULT_BASE_URL // without OPENAI_BASE_URL
+ * ```
+ */
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1'
 
 /** SDK client options that plait sets itself (`maxRetries` is always 0: plait retries). */
@@ -27,6 +34,11 @@ type ManagedClientOptions =
 /**
  * Options of {@link openai}. Other `openai` SDK client options (`fetch`, `fetchOptions`,
  * `defaultQuery`, `logLevel`, `logger`, ...) are passed to the client unchanged.
+ *
+ * @example
+ * ```ts
+ * const options: OpenAIEndpointOptions = { model: 'gpt-4o-mini', maxConcurrent: 20, timeoutMs: 30_000 }
+ * ```
  */
 export interface OpenAIEndpointOptions extends Omit<ClientOptions, ManagedClientOptions> {
   /** The model to ask, e.g. `'gpt-4o-mini'`, or the name a local server knows. */

@@ -7,6 +7,11 @@ import { show } from './show.js'
 /**
  * What happens to one simulated request: `'ok'`, `'429'` (rate limited), `'500'` (server error),
  * `'hang'` (no answer until the caller aborts), or any HTTP error status.
+ *
+ * @example
+ * ```ts
+ * const faults: SimulatedFault[] = ['429', 'ok', { status: 503, retryAfterMs: 100 }]
+ * ```
  */
 export type SimulatedFault = 'ok' | '429' | '500' | 'hang' | { status: number; retryAfterMs?: number; message?: string }
 
@@ -14,6 +19,11 @@ export type SimulatedFault = 'ok' | '429' | '500' | 'hang' | { status: number; r
  * Faults of a simulated endpoint. Request `index` (0-based, in arrival order) takes
  * `sequence[index]` while there is one; after that, each request draws from a PRNG seeded with the
  * endpoint's `seed`: 429 with probability `rate429`, 500 with `rate500`, a hang with `rateHang`.
+ *
+ * @example
+ * ```ts
+ * simulated({ faults: { sequence: ['429', '429'], rate500: 0.01, retryAfterMs: 50 } })
+ * ```
  */
 export interface SimulatedFaultRates {
   rate429?: number
@@ -24,10 +34,24 @@ export interface SimulatedFaultRates {
   sequence?: readonly SimulatedFault[]
 }
 
-/** Faults as rates, or a function choosing the fault of each request. */
+/**
+ * Faults as rates, or a function choosing the fault of each request.
+ *
+ * @example
+ * ```ts
+ * simulated({ faults: (request, index) => (index % 10 === 9 ? '500' : 'ok') })
+ * ```
+ */
 export type SimulatedFaults = SimulatedFaultRates | ((request: CompletionRequest, index: number) => SimulatedFault)
 
-/** The fault chooser of one simulated endpoint. */
+/**
+ * The fault chooser of one simulated endpoint (see {@link faultPicker}).
+ *
+ * @example
+ * ```ts
+ * const pick: FaultPicker = () => 'ok'
+ * ```
+ */
 export type FaultPicker = (request: CompletionRequest, index: number) => SimulatedFault
 
 /**

@@ -6,7 +6,14 @@ import { seededRandom } from './prng.js'
 import { show } from './show.js'
 import { sleep, untilAborted } from './sleep.js'
 
-/** What a `reply` function of {@link simulated} is told about the request. */
+/**
+ * What a `reply` function of {@link simulated} is told about the request.
+ *
+ * @example
+ * ```ts
+ * simulated({ reply: (_request, { model, index }) => `${model} reply #${index}` })
+ * ```
+ */
 export interface SimulatedReplyContext {
   model: string
   /** 0-based number of this request at this endpoint, in arrival order. */
@@ -14,7 +21,14 @@ export interface SimulatedReplyContext {
   signal: AbortSignal
 }
 
-/** Options of {@link simulated}. */
+/**
+ * Options of {@link simulated}.
+ *
+ * @example
+ * ```ts
+ * const options: SimulatedOptions = { model: 'fast', latencyMs: 20, jitter: 0.1, faults: { rate429: 0.05 }, seed: 1 }
+ * ```
+ */
 export interface SimulatedOptions {
   /** The model name reported in replies and descriptions. Default `'simulated'`. */
   model?: string
@@ -32,7 +46,16 @@ export interface SimulatedOptions {
   seed?: number
 }
 
-/** Counters measured inside `complete` of a simulated endpoint. */
+/**
+ * Counters measured inside `complete` of a simulated endpoint.
+ *
+ * @example
+ * ```ts
+ * const endpoint = simulated({ maxConcurrent: 2 })
+ * // ... run a pipeline ...
+ * endpoint.stats.maxInFlight // at most 2
+ * ```
+ */
 export interface SimulatedStats {
   /** Requests started so far. */
   readonly requests: number
@@ -42,7 +65,15 @@ export interface SimulatedStats {
   readonly maxInFlight: number
 }
 
-/** A simulated endpoint: an `Endpoint` with live `stats`. */
+/**
+ * A simulated endpoint: an `Endpoint` with live `stats`.
+ *
+ * @example
+ * ```ts
+ * const endpoint: SimulatedEndpoint = simulated()
+ * endpoint.stats.requests // 0
+ * ```
+ */
 export interface SimulatedEndpoint extends Endpoint {
   readonly stats: SimulatedStats
 }

@@ -85,6 +85,14 @@ describe('openai endpoint over HTTP', () => {
     expect(server.stats.requests).toBe(1)
   })
 
+  it('does not retry a 429 for an exhausted quota', async () => {
+    server.setHandler(() => ({
+      status: 429,
+      body: { error: { message: 'You exceeded your current quota.', type: 'insufficient_quota', code: 'insufficient_quota' } },
+    }))
+    expect(await failure(endpoint().complete(request, { signal: live() }))).toMatchObject({ status: 429, retryable: false })
+  })
+
   it('reads retry-after in seconds and as an HTTP date', async () => {
     server.setHandler(() => ({ status: 429, headers: { 'retry-after': '2' } }))
     expect(await failure(endpoint().complete(request, { signal: live() }))).toMatchObject({ retryAfterMs: 2000 })
