@@ -188,3 +188,33 @@ describe('tracing async forward()', () => {
     expect(() => new Awaits().graph('x')).toThrow(/Awaits\.forward\(\) is async; trace it with `await module\.graphAsync/)
   })
 })
+
+describe('dynamic fan-out over a pending array', () => {
+  class PerLine extends Module<[string], string[]> {
+    lister = call('LIST')
+    detail = call('D')
+    forward(topic: string): string[] {
+      return this.lister(topic)
+        .split(',')
+        .map((item) => this.detail(item))
+    }
+  }
+
+  it('runs the callback when the array resolves; its calls join the run', async () => {
+    const endpoint = simulated({ reply: (request) => (systemText(request) === 'LIST' ? 'a,b,c' : `D(${userText(request)})`) })
+    const records: string[] = []
+    const result = await new PerLine().bind({ endpoints: { main: endpoint } }).run(['t'], { onNode: (record) => record.kind === 'call' && records.push(record.id) })
+    expect(result).toEqual(['D(a)', 'D(b)', 'D(c)'])
+    expect(records.sort()).toEqual(['detail', 'detail_2', 'detail_3', 'lister'])
+  })
+
+  it('shows as one derive node in a traced graph', () => {
+    const graph = new PerLine().graph('t')
+    expect(graph.nodes.map((node) => [node.id, node.kind, node.label ?? null])).toEqual([
+      ['topic', 'input', 'topic'],
+      ['lister', 'call', null],
+      ['derive', 'derive', '.split()'],
+      ['derive_2', 'derive', '.map()'],
+    ])
+  })
+})
