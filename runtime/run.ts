@@ -7,6 +7,7 @@
  * runtime tracer builds `module.graph()`.
  */
 import type { Graph, GraphModule, GraphNode, GraphParameter, NodeKind, OutputShape, JsonValue } from '../src/graph/types.js'
+import { setMaxListeners } from 'node:events'
 import { executingIn } from './context.js'
 import { NodeError, TraceError } from './errors.js'
 import { futureFor, isFuture, materialize } from './future.js'
@@ -156,6 +157,7 @@ export class Run<Services = unknown> {
   private onIdle: (() => void) | undefined
   private readonly onNode: ((record: NodeRecord) => void) | undefined
   private readonly startedAt = now()
+  private detach: (() => void) | undefined
   private readonly ready: RunNode[] = []
   private readyHead = 0
   private draining = false
@@ -164,10 +166,15 @@ export class Run<Services = unknown> {
     this.mode = options.mode
     this.services = options.services
     this.onNode = options.onNode
+    // Every in-flight call of a wide run listens to this signal.
+    setMaxListeners(0, this.controller.signal)
     const signal = options.signal
-    if (signal) {
-      if (signal.aborted) this.abort(signal.reason)
-      else signal.addEventListener('abort', () => this.abort(signal.reason), { once: true, signal: this.controller.signal })
+    if (signal?.aborted) this.abort(signal.reason)
+    else if (signal) {
+      // Removed in finish(): a signal shared by many runs (a batch) must not collect listeners.
+      const onAbort = () => this.abort(signal.reason)
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.detach = () => signal.removeEventListener('abort', onAbort)
     }
   }
 
@@ -459,6 +466,7 @@ export class Run<Services = unknown> {
   async finish(output: Template): Promise<unknown> {
     this.sealed = true
     if (this.unsettled > 0) await new Promise<void>((resolve) => (this.onIdle = resolve))
+    this.detach?.()
     if (this.failure !== undefined) throw this.failure
     const inputs: RunNode[] = []
     collectNodes(output, inputs)

@@ -2,6 +2,7 @@
  * Bound pipelines: a module with endpoints, callable like a function, with `run`, `batch` and
  * `stream`. Each call is one run; runs share the endpoint objects, and so their limits.
  */
+import { setMaxListeners } from 'node:events'
 import pLimit from 'p-limit'
 import { inProcessBackend, type Backend } from '../runtime/backend.js'
 import { withRun } from '../runtime/context.js'
@@ -107,7 +108,12 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
     batch: {
       value: async (inputs: Iterable<In>, batchOptions: BatchOptions = {}) => {
         const limit = pLimit(concurrencyOf(batchOptions))
-        return Promise.all([...inputs].map((args, index) => limit(() => settle(args, index, batchOptions))))
+        const link = linkSignal(batchOptions.signal)
+        try {
+          return await Promise.all([...inputs].map((args, index) => limit(() => settle(args, index, { ...batchOptions, signal: link.signal }))))
+        } finally {
+          link.unlink()
+        }
       },
     },
     stream: {
@@ -130,16 +136,12 @@ async function* streamItems<In, Out>(
   options: StreamOptions,
   settle: (args: In, index: number, options: RunOptions) => Promise<Settled<Out>>,
 ): AsyncIterableIterator<Settled<Out>> {
-  const controller = new AbortController()
-  const outer = options.signal
-  const onAbort = () => controller.abort(outer!.reason)
-  if (outer?.aborted) onAbort()
-  outer?.addEventListener('abort', onAbort, { once: true })
+  const link = linkSignal(options.signal)
   const limit = pLimit(concurrencyOf(options))
   const done: Array<Settled<Out>> = []
   let wake: (() => void) | undefined
   const items = inputs.map((args, index) =>
-    limit(() => settle(args, index, { ...options, signal: controller.signal })).then((item) => {
+    limit(() => settle(args, index, { ...options, signal: link.signal })).then((item) => {
       done.push(item)
       wake?.()
       return item
@@ -155,10 +157,27 @@ async function* streamItems<In, Out>(
       yield done.shift()!
     }
   } finally {
-    outer?.removeEventListener('abort', onAbort)
-    controller.abort(new DOMException('The stream was closed before every item settled.', 'AbortError'))
+    link.unlink()
+    link.abort(new DOMException('The stream was closed before every item settled.', 'AbortError'))
     // Nothing keeps running once the loop is left: wait for the aborted runs to stop.
     await Promise.all(items)
+  }
+}
+
+/**
+ * A signal of our own that follows `outer`, for the many runs of a batch or stream: they listen
+ * to it, so `outer` gets one listener, removed by `unlink()`.
+ */
+function linkSignal(outer: AbortSignal | undefined) {
+  const controller = new AbortController()
+  setMaxListeners(0, controller.signal)
+  const onAbort = () => controller.abort(outer!.reason)
+  if (outer?.aborted) onAbort()
+  else outer?.addEventListener('abort', onAbort, { once: true })
+  return {
+    signal: controller.signal,
+    abort: (reason: unknown) => controller.abort(reason),
+    unlink: () => outer?.removeEventListener('abort', onAbort),
   }
 }
 

@@ -344,6 +344,22 @@ describe('batch and stream', () => {
     expect(endpoint.stats.inFlight).toBe(0)
   })
 
+  it('leaves no listeners on a signal shared by many runs', async () => {
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    const controller = new AbortController()
+    const pipeline = new One().bind({ endpoints: { main: flaky() } })
+    for (let round = 0; round < 3; round++) {
+      const items = await pipeline.batch(Array.from({ length: 40 }, (_, index): [string] => [`x${index}:1`]), { signal: controller.signal })
+      expect(items.every((item) => item.ok)).toBe(true)
+    }
+    for await (const item of pipeline.stream(Array.from({ length: 40 }, (_, index): [string] => [`y${index}:1`]), { signal: controller.signal })) expect(item.ok).toBe(true)
+    await new Promise((resolve) => setImmediate(resolve))
+    process.off('warning', onWarning)
+    expect(warnings.map((warning) => warning.message)).toEqual([])
+  })
+
   it('shares endpoint limits across the runs of a batch', async () => {
     const endpoint = simulated({ latencyMs: 20, maxConcurrent: 2 })
     const pipeline = new Pair().bind({ endpoints: { main: endpoint } })
