@@ -27,7 +27,7 @@ export interface CallSite {
 export function captureCallSite(): CallSite {
   const holder: { stack?: string } = {}
   const limit = Error.stackTraceLimit
-  Error.stackTraceLimit = 24
+  Error.stackTraceLimit = 10
   Error.captureStackTrace(holder, captureCallSite)
   Error.stackTraceLimit = limit
   return holder

@@ -3,7 +3,7 @@
  * (`this.extractor(doc)`); children and parameters are found from the instance's fields.
  */
 import type { Graph } from './graph/types.js'
-import { currentRun, withRun } from '../runtime/context.js'
+import { currentRun, inRun } from '../runtime/context.js'
 import { PlaitError } from '../runtime/errors.js'
 import { futureFor, unwrapAwait } from '../runtime/future.js'
 import { Run, type RunNode } from '../runtime/run.js'
@@ -241,7 +241,7 @@ export class Module<In extends unknown[] = any[], Out = any> {
    */
   [invoke](run: Run<PipelineServices>, args: unknown[]): unknown {
     const path = modulePath(run, this)
-    const result = run.inModule(path, () => this.forward(...(args as In)))
+    const result = inRun(run, this.forward, () => run.inModule(path, () => this.forward(...(args as In))))
     if (!(result instanceof Promise)) return result
     // An async forward(): its result joins the graph as one node.
     if (run.mode === 'trace') result.catch(() => {})
@@ -312,7 +312,7 @@ function startTrace<In extends unknown[], Out>(module: Module<In, Out>, exampleI
     }
     return future
   })
-  const output = withRun(run, () => run.inModule('', () => module.forward(...(symbolic as In))))
+  const output = inRun(run, module.forward, () => run.inModule('', () => module.forward(...(symbolic as In))))
   const finish = (value: unknown): Graph =>
     run.toGraph({
       name: module.constructor.name,

@@ -5,7 +5,7 @@
 import { setMaxListeners } from 'node:events'
 import pLimit from 'p-limit'
 import { inProcessBackend, type Backend } from '../runtime/backend.js'
-import { withRun } from '../runtime/context.js'
+import { inRun } from '../runtime/context.js'
 import type { Endpoint } from '../runtime/endpoint.js'
 import { PlaitError } from '../runtime/errors.js'
 import { Run, type NodeRecord } from '../runtime/run.js'
@@ -193,7 +193,7 @@ export async function runModule<In extends unknown[], Out>(module: Module<In, Ou
   const run = new Run<PipelineServices>({ mode: 'execute', signal, onNode, services: { backend, paths: modulePaths(module) } })
   let output: unknown
   try {
-    output = withRun(run, () => run.inModule('', () => module.forward(...args)))
+    output = inRun(run, module.forward, () => run.inModule('', () => module.forward(...args)))
     if (output instanceof Promise) output = await output
     return (await run.finish(run.capture(output))) as Awaited<Out>
   } catch (error) {

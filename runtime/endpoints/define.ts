@@ -109,6 +109,24 @@ export function defineEndpoint(options: DefineEndpointOptions): Endpoint {
         return Promise.reject(new TypeError(`Expected \`task\` of ${label}.schedule() to be a function, got ${show(task)}`))
       }
       if (signal.aborted) return Promise.reject(signal.reason)
+      if (queue.size === 0 && queue.pending < maxConcurrent && !queue.isPaused) {
+        // A free slot: p-queue starts the task synchronously inside add(), so there is no queued
+        // phase to abort and no need for a queue signal. Once running, the slot is held until the
+        // task settles; an abort rejects the caller at once.
+        return new Promise<T>((resolve, reject) => {
+          const stop = onAbort(signal, reject)
+          queue.add(task, priority === undefined ? {} : { priority }).then(
+            (value) => {
+              stop()
+              resolve(value)
+            },
+            (error: unknown) => {
+              stop()
+              reject(error)
+            },
+          )
+        })
+      }
       return new Promise<T>((resolve, reject) => {
         // p-queue 9 removes a queued task when the signal passed to `add` aborts, and rejects with
         // its reason. It also races a *running* task against that signal and frees the slot as soon
