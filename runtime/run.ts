@@ -65,6 +65,8 @@ export class RunNode implements NodeTiming {
   readyAt?: number
   startedAt?: number
   endedAt?: number
+  /** The resolved arguments of a node made by `addCall` (a module call, a method call). */
+  received: unknown[] | undefined
   /** Free-form details a node function adds (endpoint, attempts, usage). */
   details: Record<string, unknown> | undefined
   proxy: unknown
@@ -156,7 +158,8 @@ export class Run<Services = unknown> {
   private sealed = false
   private onIdle: (() => void) | undefined
   private readonly onNode: ((record: NodeRecord) => void) | undefined
-  private readonly startedAt = now()
+  /** When the run was created (`performance.now()`). */
+  readonly startedAt = now()
   private detach: (() => void) | undefined
   private readonly ready: RunNode[] = []
   private readyHead = 0
@@ -239,7 +242,11 @@ export class Run<Services = unknown> {
       ...spec,
       site,
       inputs,
-      execute: (values, context) => execute(templates.map((template) => rebuild(template, values, positions)), context),
+      execute: (values, context) => {
+        const received = templates.map((template) => rebuild(template, values, positions))
+        context.node.received = received
+        return execute(received, context)
+      },
     })
   }
 
@@ -534,7 +541,8 @@ function rebuild(template: Template, values: unknown[], positions: Map<RunNode, 
   }
 }
 
-function outputShape(template: Template): OutputShape {
+/** The output shape of a template, with node ids for pending values. */
+export function outputShape(template: Template): OutputShape {
   switch (template.kind) {
     case 'literal':
       return { literal: toJsonValue(template.value) }

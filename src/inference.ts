@@ -148,7 +148,8 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
     const messages = this.messagesFor(input)
     const request: CompletionRequest = { ...this.#request, messages }
     if (this.output) request.responseFormat = responseFormatFor(this.output, context.node.module || this.constructor.name)
-    const details: Record<string, unknown> = (context.node.details = { calls: 0 })
+    const details: Record<string, unknown> = (context.node.details = { calls: 0, system: messages[0]?.role === 'system' ? messages[0].content : '' })
+    if (this.system instanceof Parameter) details.parameters = [this.system]
     const attempts = this.output ? this.#validationRetries + 1 : 1
     for (let attempt = 1; ; attempt++) {
       const outcome = await backend.complete(this.alias, request, { signal: context.signal })

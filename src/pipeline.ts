@@ -8,7 +8,8 @@ import { inProcessBackend, type Backend } from '../runtime/backend.js'
 import { inRun } from '../runtime/context.js'
 import type { Endpoint } from '../runtime/endpoint.js'
 import { PlaitError } from '../runtime/errors.js'
-import { Run, type NodeRecord } from '../runtime/run.js'
+import { Run, type NodeRecord, type Template } from '../runtime/run.js'
+import { attachTape, recordTape, type Tape } from '../runtime/tape.js'
 import type { Module } from './module.js'
 import { describe } from './parameter.js'
 import type { PipelineServices } from './services.js'
@@ -27,6 +28,18 @@ export interface RunOptions {
   signal?: AbortSignal
   /** Called as each node of the run settles, with its timing and details. */
   onNode?: (record: NodeRecord) => void
+  /**
+   * Keep a tape of the run for backward passes; on by default when the module is in training
+   * mode. The tape is attached to an object output (`tapeOf(value)`); `pipeline.record()` gives it
+   * for any output.
+   */
+  record?: boolean
+}
+
+/** A value with the tape of the run that produced it. */
+export interface Recorded<Out> {
+  value: Out
+  tape: Tape
 }
 
 /** Options of `batch()`. */
@@ -61,6 +74,8 @@ export interface Pipeline<In extends unknown[], Out> {
   (...args: In): Promise<Awaited<Out>>
   /** One run with options. */
   run(args: In, options?: RunOptions): Promise<Awaited<Out>>
+  /** One run that keeps its tape, returned beside the value. */
+  record(args: In, options?: Omit<RunOptions, 'record'>): Promise<Recorded<Awaited<Out>>>
   /** Runs every item; each settles on its own. Resolves in input order. */
   batch(inputs: Iterable<In>, options?: BatchOptions): Promise<Array<Settled<Awaited<Out>>>>
   /** Runs every item and yields each once as it settles (or in input order). Breaking out cancels the rest. */
@@ -90,10 +105,12 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
   }
   const backend = options.backend ?? inProcessBackend(endpoints)
 
-  const runOnce = (args: In, runOptions: RunOptions = {}): Promise<Awaited<Out>> => {
+  const start = (args: In, runOptions: RunOptions, keepTape: boolean) => {
     if (!Array.isArray(args)) return Promise.reject(new TypeError(`Expected \`args\` to be the array of forward()'s arguments, got ${describe(args)}.`))
-    return runModule(module, args, backend, runOptions)
+    return runModule(module, args, backend, runOptions, keepTape)
   }
+  const runOnce = async (args: In, runOptions: RunOptions = {}): Promise<Awaited<Out>> =>
+    (await start(args, runOptions, runOptions.record ?? module.training)).value
   const settle = (args: In, index: number, runOptions: RunOptions): Promise<Settled<Awaited<Out>>> =>
     runOnce(args, runOptions).then(
       (value) => ({ index, ok: true as const, value }),
@@ -105,6 +122,12 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
     module: { value: module, enumerable: true },
     endpoints: { value: endpoints, enumerable: true },
     run: { value: runOnce },
+    record: {
+      value: async (args: In, runOptions: RunOptions = {}) => {
+        const { value, tape } = await start(args, runOptions, true)
+        return { value, tape: tape! }
+      },
+    },
     batch: {
       value: async (inputs: Iterable<In>, batchOptions: BatchOptions = {}) => {
         const limit = pLimit(concurrencyOf(batchOptions))
@@ -186,18 +209,29 @@ export function modulePaths(root: Module): Map<Module, string> {
   return new Map([...root.namedModules()].map(([path, module]) => [module, path]))
 }
 
-/** One top-level run of `module` on `args`. */
-export async function runModule<In extends unknown[], Out>(module: Module<In, Out>, args: In, backend: Backend, options: RunOptions): Promise<Awaited<Out>> {
+/** One top-level run of `module` on `args`; with `keepTape`, the tape too (attached to object outputs). */
+export async function runModule<In extends unknown[], Out>(
+  module: Module<In, Out>,
+  args: In,
+  backend: Backend,
+  options: RunOptions,
+  keepTape: boolean,
+): Promise<{ value: Awaited<Out>; tape: Tape | undefined }> {
   const { signal, onNode } = options
   if (signal?.aborted) throw signal.reason
   const run = new Run<PipelineServices>({ mode: 'execute', signal, onNode, services: { backend, paths: modulePaths(module) } })
-  let output: unknown
+  let output: Template
   try {
-    output = inRun(run, module.forward, () => run.inModule('', () => module.forward(...args)))
-    if (output instanceof Promise) output = await output
-    return (await run.finish(run.capture(output))) as Awaited<Out>
+    let returned = inRun(run, module.forward, () => run.inModule('', () => module.forward(...args)))
+    if (returned instanceof Promise) returned = await returned
+    output = run.capture(returned)
   } catch (error) {
     run.abort(error)
-    return (await run.finish({ kind: 'literal', value: undefined })) as Awaited<Out>
+    output = { kind: 'literal', value: undefined }
   }
+  const value = (await run.finish(output)) as Awaited<Out>
+  if (!keepTape) return { value, tape: undefined }
+  const tape = recordTape(run, output, value)
+  attachTape(value, tape)
+  return { value, tape }
 }
