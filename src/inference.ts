@@ -4,6 +4,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { currentRun } from '../runtime/context.js'
 import type { ChatMessage, CompletionRequest } from '../runtime/endpoint.js'
+import type { CallEvent } from '../runtime/events.js'
 import { PlaitError } from '../runtime/errors.js'
 import { futureFor } from '../runtime/future.js'
 import type { ExecuteContext, Run } from '../runtime/run.js'
@@ -151,8 +152,11 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
     const details: Record<string, unknown> = (context.node.details = { calls: 0, system: messages[0]?.role === 'system' ? messages[0].content : '' })
     if (this.system instanceof Parameter) details.parameters = [this.system]
     const attempts = this.output ? this.#validationRetries + 1 : 1
+    const events: CallEvent[] = []
+    details.events = events
+    const onEvent = (event: CallEvent) => events.push(event)
     for (let attempt = 1; ; attempt++) {
-      const outcome = await backend.complete(this.alias, request, { signal: context.signal })
+      const outcome = await backend.complete(this.alias, request, { signal: context.signal, onEvent })
       details.calls = attempt
       details.endpoint = outcome.endpoint
       details.queuedMs = outcome.queuedMs
