@@ -65,6 +65,8 @@ export class RunNode implements NodeTiming {
   readyAt?: number
   startedAt?: number
   endedAt?: number
+  /** LLM calls on the longest path from this node to the end of the run (set when forward() returns). */
+  priority: number
   /** The resolved arguments of a node made by `addCall` (a module call, a method call). */
   received: unknown[] | undefined
   /** Free-form details a node function adds (endpoint, attempts, usage). */
@@ -77,7 +79,9 @@ export class RunNode implements NodeTiming {
     readonly id: string,
     readonly spec: NodeSpec,
     readonly module: string,
-  ) {}
+  ) {
+    this.priority = spec.kind === 'call' ? 1 : 0
+  }
 
   get inputs(): RunNode[] {
     return this.spec.inputs
@@ -129,6 +133,11 @@ export interface RunOptions<Services> {
   services: Services
   /** Called as each node settles (done, failed or cancelled). */
   onNode?: (record: NodeRecord) => void
+  /**
+   * `'critical-path'` (default): nodes with the most LLM calls ahead of them start first, and leaf
+   * calls carry that as their priority to the endpoint limiter; `'fifo'`: creation order only.
+   */
+  scheduling?: 'critical-path' | 'fifo'
 }
 
 let runCounter = 0
@@ -158,6 +167,8 @@ export class Run<Services = unknown> {
   private sealed = false
   private onIdle: (() => void) | undefined
   private readonly onNode: ((record: NodeRecord) => void) | undefined
+  /** Whether nodes are ordered critical path first (see RunOptions.scheduling). */
+  readonly prioritized: boolean
   /** When the run was created (`performance.now()`). */
   readonly startedAt = now()
   private detach: (() => void) | undefined
@@ -169,6 +180,7 @@ export class Run<Services = unknown> {
     this.mode = options.mode
     this.services = options.services
     this.onNode = options.onNode
+    this.prioritized = (options.scheduling ?? 'critical-path') === 'critical-path'
     // Every in-flight call of a wide run listens to this signal.
     setMaxListeners(0, this.controller.signal)
     const signal = options.signal
@@ -307,10 +319,56 @@ export class Run<Services = unknown> {
     return { kind: 'node', node }
   }
 
+  /**
+   * Runs the synchronous part of `forward()`. Nodes that become ready meanwhile wait until it
+   * returns (microseconds: no LLM result can arrive during synchronous code), so that their
+   * priorities see the whole graph: under contention, nodes on the longest remaining path of LLM
+   * calls go first.
+   */
+  build<T>(body: () => T): T {
+    if (this.draining || this.mode === 'trace') return body()
+    this.draining = true
+    let built = false
+    try {
+      const result = body()
+      built = true
+      return result
+    } finally {
+      this.draining = false
+      if (built) {
+        if (this.prioritized) {
+          this.prioritize()
+          // Stable: equal priorities keep their creation order.
+          this.ready.sort((first, second) => second.priority - first.priority)
+        }
+        this.drain()
+      } else {
+        // forward() threw: the caller aborts the run, which cancels these.
+        this.ready.length = 0
+        this.readyHead = 0
+      }
+    }
+  }
+
+  /** Sets each node's priority to the number of LLM calls on the longest path from it to the end. */
+  private prioritize(): void {
+    const nodes = this.nodes
+    for (let index = nodes.length - 1; index >= 0; index--) {
+      const node = nodes[index]!
+      if (node.state !== 'waiting') continue
+      let longest = 0
+      if (node.dependents) for (const dependent of node.dependents) if (dependent.priority > longest) longest = dependent.priority
+      node.priority = longest + (node.spec.kind === 'call' ? 1 : 0)
+    }
+  }
+
   private enqueue(node: RunNode): void {
     node.readyAt = now()
     this.ready.push(node)
-    if (this.draining) return
+    if (!this.draining) this.drain()
+  }
+
+  private drain(): void {
     this.draining = true
     try {
       while (this.readyHead < this.ready.length) {

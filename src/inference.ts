@@ -156,7 +156,11 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
     details.events = events
     const onEvent = (event: CallEvent) => events.push(event)
     for (let attempt = 1; ; attempt++) {
-      const outcome = await backend.complete(this.alias, request, { signal: context.signal, onEvent })
+      const outcome = await backend.complete(
+        this.alias,
+        request,
+        context.run.prioritized ? { signal: context.signal, onEvent, priority: context.node.priority } : { signal: context.signal, onEvent },
+      )
       details.calls = attempt
       details.endpoint = outcome.endpoint
       details.queuedMs = outcome.queuedMs

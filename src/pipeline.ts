@@ -20,6 +20,12 @@ export interface BindOptions {
   endpoints: Readonly<Record<string, Endpoint>>
   /** Where leaf calls run; the in-process backend over `endpoints` by default. */
   backend?: Backend
+  /**
+   * Which of the calls waiting for a contended endpoint goes first: `'critical-path'` (default)
+   * prefers calls with the most LLM calls still ahead of them, then first come first served;
+   * `'fifo'` is first come first served only.
+   */
+  scheduling?: 'critical-path' | 'fifo'
 }
 
 /** Options of one run. */
@@ -104,10 +110,12 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
     throw new PlaitError(`Expected an endpoint for every alias ${module.constructor.name} uses; missing: ${list}. Bound: ${Object.keys(endpoints).join(', ') || 'none'}.`)
   }
   const backend = options.backend ?? inProcessBackend(endpoints)
+  const { scheduling = 'critical-path' } = options
+  if (scheduling !== 'critical-path' && scheduling !== 'fifo') throw new TypeError(`Expected \`scheduling\` to be 'critical-path' or 'fifo', got ${describe(scheduling)}.`)
 
   const start = (args: In, runOptions: RunOptions, keepTape: boolean) => {
     if (!Array.isArray(args)) return Promise.reject(new TypeError(`Expected \`args\` to be the array of forward()'s arguments, got ${describe(args)}.`))
-    return runModule(module, args, backend, runOptions, keepTape)
+    return runModule(module, args, backend, runOptions, keepTape, scheduling)
   }
   const runOnce = async (args: In, runOptions: RunOptions = {}): Promise<Awaited<Out>> =>
     (await start(args, runOptions, runOptions.record ?? module.training)).value
@@ -216,13 +224,14 @@ export async function runModule<In extends unknown[], Out>(
   backend: Backend,
   options: RunOptions,
   keepTape: boolean,
+  scheduling: 'critical-path' | 'fifo' = 'critical-path',
 ): Promise<{ value: Awaited<Out>; tape: Tape | undefined }> {
   const { signal, onNode } = options
   if (signal?.aborted) throw signal.reason
-  const run = new Run<PipelineServices>({ mode: 'execute', signal, onNode, services: { backend, paths: modulePaths(module) } })
+  const run = new Run<PipelineServices>({ mode: 'execute', signal, onNode, scheduling, services: { backend, paths: modulePaths(module) } })
   let output: Template
   try {
-    let returned = inRun(run, module.forward, () => run.inModule('', () => module.forward(...args)))
+    let returned = inRun(run, module.forward, () => run.build(() => run.inModule('', () => module.forward(...args))))
     if (returned instanceof Promise) returned = await returned
     output = run.capture(returned)
   } catch (error) {

@@ -369,3 +369,38 @@ describe('batch and stream', () => {
     expect(endpoint.stats.maxInFlight).toBe(2)
   })
 })
+
+describe('critical path first', () => {
+  class Mixed extends Module<[string], string[]> {
+    short = new LLMInference({ alias: 'main', system: 'SHORT' })
+    chain = new LLMInference({ alias: 'main', system: 'CHAIN' })
+    forward(input: string): string[] {
+      const shorts = [1, 2, 3].map((index) => this.short(`${input}${index}`))
+      const long = this.chain(this.chain(this.chain(input)))
+      return [...shorts, long]
+    }
+  }
+  const order = async (scheduling: 'critical-path' | 'fifo') => {
+    const started: string[] = []
+    const endpoint = simulated({
+      latencyMs: 20,
+      maxConcurrent: 2,
+      reply: (request) => {
+        started.push(systemText(request))
+        return 'ok'
+      },
+    })
+    const begin = performance.now()
+    await new Mixed().bind({ endpoints: { main: endpoint }, scheduling })('x')
+    return { started, elapsed: performance.now() - begin }
+  }
+
+  it('starts calls with the most LLM calls ahead of them first, then first come first served', async () => {
+    // Two slots: FIFO fills them with the short calls made first and leaves the chain for last
+    // (4 rounds of 20 ms); critical path first starts the chain at once (3 rounds).
+    const critical = await order('critical-path')
+    expect(critical.started[0]).toBe('CHAIN')
+    const fifo = await order('fifo')
+    expect(fifo.started).toEqual(['SHORT', 'SHORT', 'SHORT', 'CHAIN', 'CHAIN', 'CHAIN'])
+  })
+})
