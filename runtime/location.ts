@@ -10,10 +10,8 @@ const ownFolders = ['src', 'runtime', 'plugin', 'dist'].map((folder) => fileURLT
 const packageRoot = fileURLToPath(new URL('../', import.meta.url))
 const isOwnFolder = (file: string) => ownFolders.some((folder) => file.startsWith(folder)) && !file.endsWith('.test.ts')
 
-/** A captured stack, parsed on demand. */
-export interface CallSite {
-  readonly stack?: string
-}
+/** Where a node was made: a captured stack, parsed on demand, or a location known at build time. */
+export type CallSite = { readonly stack?: string; readonly line?: undefined } | SourceLocation
 
 /**
  * Captures the current stack without formatting it.
@@ -45,7 +43,8 @@ const framePattern = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):(\d+)\)?$/
  * ```
  */
 export function resolveCallSite(site: CallSite | undefined): SourceLocation | undefined {
-  const stack = site?.stack
+  if (site?.line !== undefined) return site as SourceLocation
+  const stack = (site as { stack?: string } | undefined)?.stack
   if (!stack) return undefined
   for (const line of stack.split('\n').slice(1)) {
     const match = framePattern.exec(line.trim())

@@ -140,6 +140,9 @@ export interface RunOptions<Services> {
   scheduling?: 'critical-path' | 'fifo'
 }
 
+/** Kinds whose functions run user code, which may hand back values that are still pending. */
+const dynamicKinds = new Set<NodeKind>(['derive', 'cond', 'map', 'effect'])
+
 let runCounter = 0
 const now = () => performance.now()
 
@@ -159,6 +162,8 @@ export class Run<Services = unknown> {
   readonly services: Services
   readonly nodes: RunNode[] = []
   readonly controller = new AbortController()
+  /** The last side effect of the run: the next one waits for it (program order). */
+  lastEffect: RunNode | undefined
   /** The first failure: a NodeError, the error `forward()` threw, or the abort reason. */
   failure: unknown
   private readonly idCounts = new Map<string, number>()
@@ -412,9 +417,9 @@ export class Run<Services = unknown> {
   /** Completes `node` with `value`, first waiting for pending values inside it (dynamic results). */
   private resolveWith(node: RunNode, value: unknown): void {
     if (node.state !== 'running') return
-    // Only user code (derive) can hand back values that are still pending, e.g. a `.map()` whose
-    // callback called modules; LLM replies, selections and renders are plain values.
-    if (node.spec.kind !== 'derive') return this.complete(node, value)
+    // Only user code (derive, cond, map, effect) can hand back values that are still pending, e.g.
+    // a `.map()` whose callback called modules; LLM replies, selections and renders are plain values.
+    if (!dynamicKinds.has(node.spec.kind)) return this.complete(node, value)
     let template: Template
     try {
       template = this.capture(value, node.spec.site)
@@ -569,6 +574,19 @@ export class Run<Services = unknown> {
   future(node: RunNode): unknown {
     return futureFor(node)
   }
+}
+
+/**
+ * Whether `value` holds a pending value anywhere (a future, a string with a placeholder, inside
+ * arrays and plain objects), without adding nodes.
+ */
+export function holdsPending(value: unknown): boolean {
+  if (typeof value === 'string') return hasPlaceholder(value)
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false
+  if (isFuture(value)) return true
+  if (Array.isArray(value)) return value.some(holdsPending)
+  const prototype = Object.getPrototypeOf(value)
+  return (prototype === Object.prototype || prototype === null) && Object.values(value).some(holdsPending)
 }
 
 function collectNodes(template: Template, into: RunNode[]): void {

@@ -8,6 +8,7 @@ import type { CallEvent } from '../runtime/events.js'
 import { PlaitError } from '../runtime/errors.js'
 import { futureFor } from '../runtime/future.js'
 import type { ExecuteContext, Run } from '../runtime/run.js'
+import type { StaticCall } from '../runtime/compiled.js'
 import { invoke, Module, modulePath, outsideRunError } from './module.js'
 import { describe, Parameter } from './parameter.js'
 import type { PipelineServices } from './services.js'
@@ -115,14 +116,15 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
     return this[invoke](run, inputs) as Out
   }
 
-  override [invoke](run: Run<PipelineServices>, inputs: unknown[]): unknown {
+  override [invoke](run: Run<PipelineServices>, inputs: unknown[], call?: StaticCall): unknown {
     const path = modulePath(run, this)
     if (inputs.length !== 1 && !this.#combine) {
       throw new TypeError(
         `Expected one input for \`${path}\` (${this.constructor.name}), got ${inputs.length}. Combine them first (\`this.${path.split('.').at(-1)}(\`\${a}\\n\\n\${b}\`)\`) or pass \`combine: (a, b) => ...\` to its options.`,
       )
     }
-    const node = run.addCall({ kind: 'call', base: path, module: path, moduleType: this.constructor.name, alias: this.alias }, inputs, (values, context) =>
+    const spec = { kind: 'call' as const, base: call?.id ?? path, module: path, moduleType: this.constructor.name, alias: this.alias }
+    const node = run.addCall(call ? { ...spec, site: call.site } : spec, inputs, (values, context) =>
       this.#complete(values as In, context as ExecuteContext & { run: Run<PipelineServices> }),
     )
     return futureFor(node)

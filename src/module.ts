@@ -6,6 +6,7 @@ import type { Graph } from './graph/types.js'
 import { currentRun, inRun } from '../runtime/context.js'
 import { PlaitError } from '../runtime/errors.js'
 import { futureFor, unwrapAwait } from '../runtime/future.js'
+import { outsideRunError as runOutsideError, type StaticCall } from '../runtime/compiled.js'
 import { Run, type RunNode } from '../runtime/run.js'
 import { describe, Parameter } from './parameter.js'
 import { bindModule, modulePaths, type BindOptions, type Pipeline } from './pipeline.js'
@@ -239,13 +240,13 @@ export class Module<In extends unknown[] = any[], Out = any> {
    * Runs the module's call inside `run`. A composite module runs `forward()` with its module
    * path; leaf modules (LLMInference) override this to add a node instead.
    */
-  [invoke](run: Run<PipelineServices>, args: unknown[]): unknown {
+  [invoke](run: Run<PipelineServices>, args: unknown[], call?: StaticCall): unknown {
     const path = modulePath(run, this)
     const result = inRun(run, this.forward, () => run.inModule(path, () => this.forward(...(args as In))))
     if (!(result instanceof Promise)) return result
     // An async forward(): its result joins the graph as one node.
     if (run.mode === 'trace') result.catch(() => {})
-    const node = run.addNode({ kind: 'derive', base: path || 'forward', label: 'async forward()', module: path, inputs: [], execute: () => result })
+    const node = run.addNode({ kind: 'derive', base: call?.id ?? (path || 'forward'), label: 'async forward()', module: path, inputs: [], site: call?.site, execute: () => result })
     return futureFor(node)
   }
 }
@@ -263,9 +264,7 @@ function callModule(module: Module, args: unknown[]): unknown {
 
 /** The error for a module called with no run around it. */
 export function outsideRunError(module: Module): PlaitError {
-  return new PlaitError(
-    `${module.constructor.name} was called outside a run, so it has no endpoints. Bind endpoints and call the pipeline instead: \`const pipeline = module.bind({ endpoints: { fast: simulated() } }); await pipeline(input)\`.`,
-  )
+  return runOutsideError(module.constructor.name)
 }
 
 function* walkField(path: string, value: unknown, seen: Set<unknown>): Iterable<[string, Module | Parameter]> {

@@ -2,5 +2,4 @@
 
 /** The key of the hook that lists a module's direct children and parameters. */
 export const ownEntries: unique symbol = Symbol('plait.ownEntries')
-/** The key of the hook that runs a module's call inside a run. */
-export const invoke: unique symbol = Symbol('plait.invoke')
+export { invoke } from '../runtime/compiled.js'

@@ -1,0 +1,164 @@
+/**
+ * What compiled `forward()` code calls. The compiler turns each `forward()` into code that builds
+ * the graph over futures with these functions, with stable ids from binding names and source
+ * locations known at build time (no stack capture at run time). Every function takes the fast path
+ * when nothing is pending: on plain values it computes the result at once, as the original code
+ * would.
+ *
+ * @example
+ * ```ts
+ * // forward(doc) { const facts = this.extractor(doc); return facts.length > 100 ? this.long(facts) : facts }
+ * forward(doc) {
+ *   const $ = enter(this)
+ *   const facts = $.call(this.extractor, 'facts', [doc], { file: 'app.ts', line: 3, column: 18 })
+ *   return $.cond('return', $.derive('test', [facts], (facts) => facts.length > 100, loc), () => $.call(this.long, 'return_2', [facts], loc), () => facts, loc)
+ * }
+ * ```
+ */
+import type { NodeKind, SourceLocation } from '../src/graph/types.js'
+import { currentRun } from './context.js'
+import { PlaitError } from './errors.js'
+import { futureFor, isFuture, materialize } from './future.js'
+import { holdsPending, type Run, type RunNode } from './run.js'
+
+/** The hook a module implements to be called inside a run (`module[invoke](run, args, call)`). */
+export const invoke: unique symbol = Symbol.for('plait.invoke')
+
+/** How a compiled call site names itself. */
+export interface StaticCall {
+  id: string
+  site: SourceLocation
+}
+
+interface Invokable {
+  [invoke](run: Run, args: unknown[], call?: StaticCall): unknown
+}
+
+/**
+ * The scope of one compiled `forward()` invocation: builds nodes in the current run.
+ *
+ * @example
+ * ```ts
+ * const $ = enter(this)
+ * const facts = $.call(this.extractor, 'facts', [doc], loc)
+ * ```
+ */
+export class Scope {
+  constructor(readonly run: Run) {}
+
+  /** A call of a child module; `module` is the child (`this.extractor`). */
+  call(module: unknown, id: string, args: unknown[], site: SourceLocation): unknown {
+    if (typeof (module as Partial<Invokable> | null)?.[invoke] !== 'function') {
+      throw new PlaitError(`Expected \`${id}\` to call a plait module at ${site.file}:${site.line}:${site.column}, got ${typeof module}.`)
+    }
+    return (module as Invokable)[invoke](this.run, args, { id, site })
+  }
+
+  /** A template literal: `parts[0] + values[0] + parts[1] + ...`. */
+  render(id: string, parts: string[], values: unknown[], site: SourceLocation): unknown {
+    if (!values.some(isFuture)) {
+      let text = parts[0]!
+      for (let index = 0; index < values.length; index++) text += String(values[index]) + parts[index + 1]!
+      return text
+    }
+    // Fold plain values into the text parts; pending ones become inputs.
+    const template = [parts[0]!]
+    const inputs: RunNode[] = []
+    for (let index = 0; index < values.length; index++) {
+      const value = values[index]
+      if (isFuture(value)) {
+        inputs.push(materialize(value))
+        template.push(parts[index + 1]!)
+      } else {
+        template[template.length - 1] += String(value) + parts[index + 1]!
+      }
+    }
+    const node = this.run.addNode({
+      kind: 'render',
+      base: id,
+      template,
+      inputs,
+      site,
+      execute: (resolved) => {
+        let text = template[0]!
+        for (let index = 0; index < resolved.length; index++) text += String(resolved[index]) + template[index + 1]!
+        return text
+      },
+    })
+    return futureFor(node)
+  }
+
+  /** `value[key]`. */
+  select(id: string, value: unknown, key: string | number, site: SourceLocation): unknown {
+    if (!isFuture(value)) return (value as Record<string | number, unknown>)[key]
+    const node = this.run.addNode({ kind: 'select', base: id, key, inputs: [materialize(value)], site, execute: ([resolved]) => (resolved as Record<string | number, unknown>)[key] })
+    return futureFor(node)
+  }
+
+  /** Any other code on pending values: `fn` runs on the resolved `inputs` (pending values may sit inside arrays and plain objects). */
+  derive(id: string, inputs: unknown[], fn: (...values: never[]) => unknown, site: SourceLocation, label?: string): unknown {
+    return this.node('derive', id, inputs, fn, site, label)
+  }
+
+  /**
+   * A conditional whose test may be pending: only the taken branch runs, and only its LLM calls
+   * are made. Branches are functions that build their part of the graph.
+   */
+  cond(id: string, test: unknown, whenTrue: () => unknown, whenFalse: () => unknown, site: SourceLocation): unknown {
+    return this.node('cond', id, [test], (value: unknown) => (value ? whenTrue() : whenFalse()), site)
+  }
+
+  /** `array.map(fn)`; over a pending array, expanded when the array resolves. */
+  map(id: string, array: unknown, fn: (item: never, index: number) => unknown, site: SourceLocation): unknown {
+    return this.node('map', id, [array], (items: unknown) => {
+      if (!Array.isArray(items)) throw new TypeError(`Expected an array to map over at ${site.file}:${site.line}:${site.column}, got ${typeof items}.`)
+      return items.map(fn as (item: unknown, index: number) => unknown)
+    }, site)
+  }
+
+  /**
+   * A statement with side effects (`console.log(facts)`): runs on resolved values, after the
+   * run's previous side effect, without blocking any LLM call.
+   */
+  effect(id: string, inputs: unknown[], fn: (...values: never[]) => unknown, site: SourceLocation): unknown {
+    const run = this.run
+    const previous = run.lastEffect
+    const waits = previous !== undefined && previous.state !== 'done'
+    if (!waits && !inputs.some(holdsPending)) {
+      return (fn as (...values: unknown[]) => unknown)(...inputs)
+    }
+    const node = run.addCall({ kind: 'effect', base: id, site }, waits ? [futureFor(previous), ...inputs] : inputs, (values) =>
+      (fn as (...values: unknown[]) => unknown)(...(waits ? values.slice(1) : values)),
+    )
+    run.lastEffect = node
+    return futureFor(node)
+  }
+
+  private node(kind: NodeKind, id: string, inputs: unknown[], fn: Function, site: SourceLocation, label?: string): unknown {
+    const run = this.run
+    if (!inputs.some(holdsPending)) return (fn as (...values: unknown[]) => unknown)(...inputs)
+    const spec = label === undefined ? { kind, base: id, site } : { kind, base: id, site, label }
+    return futureFor(run.addCall(spec, inputs, (values) => (fn as (...values: unknown[]) => unknown)(...values)))
+  }
+}
+
+/**
+ * Enters a compiled `forward()`: the scope of the run it is part of.
+ *
+ * @example
+ * ```ts
+ * forward(doc) { const $ = enter(this); return $.call(this.extractor, 'return', [doc], loc) }
+ * ```
+ */
+export function enter(module: { constructor: { name: string } }): Scope {
+  const run = currentRun()
+  if (!run) throw outsideRunError(module.constructor.name)
+  return new Scope(run)
+}
+
+/** The error for a module called with no run around it. */
+export function outsideRunError(className: string): PlaitError {
+  return new PlaitError(
+    `${className} was called outside a run, so it has no endpoints. Bind endpoints and call the pipeline instead: \`const pipeline = module.bind({ endpoints: { fast: simulated() } }); await pipeline(input)\`.`,
+  )
+}
