@@ -1,7 +1,8 @@
 /**
- * Runs one scenario's plait side in a loop, for a CPU profile:
- *   npx tsx --conditions=plait-source --cpu-prof --cpu-prof-dir=bench/results/profiles bench/profile.ts synthetic-chains 5
- * then `npx tsx bench/profile-summary.ts bench/results/profiles/<file>.cpuprofile`.
+ * Runs one scenario's plait (or baseline) side in a loop, for a CPU profile:
+ *   npx tsx --conditions=plait-source --cpu-prof --cpu-prof-dir=bench/results/profiles bench/profile.ts synthetic-chains 5 [plait|baseline]
+ * then `npx tsx bench/profile-summary.ts bench/results/profiles/CPU.*.0.001.cpuprofile` (tsx's
+ * loader thread writes a second profile, `*.1.002.cpuprofile`; the main thread's is `*.0.001`).
  * Scenarios: s1, s2, s4 (against the mock server in a child process), synthetic-chains, synthetic-renders.
  */
 import OpenAI from 'openai'

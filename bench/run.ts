@@ -4,43 +4,64 @@
  * retained heap. Prints a Markdown table and writes bench/results/latest.md. See bench/README.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { cpus, platform, release } from 'node:os'
+import { cpus, loadavg, platform, release } from 'node:os'
 import { join } from 'node:path'
 import OpenAI from 'openai'
+import { baselineAlone } from './baseline-alone.js'
 import { buildPackage } from './build.js'
 import { heapRetained } from './heap.js'
 import { importTimes, sdkChecks } from './import-time.js'
 import { checkSameOutput, interleaved, type Contender, type Samples } from './lib/interleave.js'
 import { repoRoot, startMockServerProcess } from './lib/mock-server.js'
 import { kb, ms, ratio, signed, table, us, verdict } from './lib/report.js'
-import { median, range } from './lib/stats.js'
+import { median, pairedDifference, pairedRatio, range } from './lib/stats.js'
 import { s1, s1Latency } from './scenarios/s1-extract-compare.js'
 import { S2_DOCS, s2, s2Latency } from './scenarios/s2-map-reduce.js'
 import { S4_STEPS, s4, s4Latency } from './scenarios/s4-chain.js'
+import { s4Simulated } from './scenarios/s4-simulated.js'
 import { shapes, synthetic, tracedNodes } from './scenarios/synthetic.js'
 
-const REPS = Number(process.env['BENCH_REPS'] ?? 9)
+const REPS = Number(process.env['BENCH_REPS'] ?? 15)
+const CHAIN_REPS = Number(process.env['BENCH_CHAIN_REPS'] ?? 40)
+const SYNTHETIC_REPS = Number(process.env['BENCH_SYNTHETIC_REPS'] ?? 7)
+const SIMULATED_CHAIN_REPS = 150
 const HEAP_RUNS = Number(process.env['BENCH_HEAP_RUNS'] ?? 50)
-const IMPORT_REPS = Number(process.env['BENCH_IMPORT_REPS'] ?? 9)
+const IMPORT_REPS = Number(process.env['BENCH_IMPORT_REPS'] ?? 11)
 const TARGETS = { ratio: 1.02, chainStepUs: 50, nodeUs: 20, importMs: 50, heapKbPerRun: 100 }
 
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`)
 const benchStarted = performance.now()
+const loadAtStart = loadavg()[0]!
 const rows: string[][] = []
 const spreads: string[][] = []
+const alone: string[][] = []
 const notes: string[] = []
 
-const spread = (name: string, samples: Samples) => {
-  const [p, b] = [range(samples.plait), range(samples.baseline)]
-  spreads.push([name, `${p.min.toFixed(1)}–${p.max.toFixed(1)}`, `${b.min.toFixed(1)}–${b.max.toFixed(1)}`, String(samples.plait.length)])
-}
-
-async function measure<T>(name: string, contender: Contender<T>, reps: number): Promise<{ plait: number; baseline: number }> {
+async function measure<T>(name: string, contender: Contender<T>, reps: number): Promise<Samples & { plaitMedian: number; baselineMedian: number }> {
   progress(`${name}: checking both sides agree, warming up, ${reps} interleaved repetitions`)
   await checkSameOutput(name, contender)
   const samples = await interleaved(contender, { warmup: 2, reps })
-  spread(name, samples)
-  return { plait: median(samples.plait), baseline: median(samples.baseline) }
+  const [p, b] = [range(samples.plait), range(samples.baseline)]
+  spreads.push([
+    name,
+    `${p.min.toFixed(1)}–${p.max.toFixed(1)}`,
+    `${b.min.toFixed(1)}–${b.max.toFixed(1)}`,
+    ratio(pairedRatio(samples.plait, samples.baseline)),
+    `${median(samples.plaitCpu).toFixed(1)} / ${median(samples.baselineCpu).toFixed(1)}`,
+    String(reps),
+  ])
+  return { ...samples, plaitMedian: median(samples.plait), baselineMedian: median(samples.baseline) }
+}
+
+/** The side-by-side baseline against the same baseline in a process where plait never ran. */
+function compareAlone(name: string, samples: Samples & { plaitMedian: number }, result: { wall: number; cpu: number } | undefined): void {
+  if (!result) return
+  alone.push([
+    name,
+    `${ms(median(samples.baseline))} / ${ms(median(samples.baselineCpu))}`,
+    `${ms(result.wall)} / ${ms(result.cpu)}`,
+    ratio(samples.plaitMedian / result.wall),
+  ])
 }
 
 const server = await startMockServerProcess()
@@ -51,54 +72,79 @@ try {
   const r1 = await measure('S1 extract and compare', s1(server.url, client), REPS)
   rows.push([
     'S1 extract and compare: 2 × fast (100 ms) in parallel → smart (200 ms)',
-    ms(r1.plait),
-    ms(r1.baseline),
-    ratio(r1.plait / r1.baseline),
+    ms(r1.plaitMedian),
+    ms(r1.baselineMedian),
+    ratio(r1.plaitMedian / r1.baselineMedian),
     `≤ ${TARGETS.ratio}× baseline`,
-    verdict(r1.plait / r1.baseline <= TARGETS.ratio),
+    verdict(r1.plaitMedian / r1.baselineMedian <= TARGETS.ratio),
   ])
 
   await server.setLatency(s2Latency)
   const r2 = await measure('S2 map-reduce', s2(server.url, client), REPS)
   rows.push([
     `S2 map-reduce: ${S2_DOCS} × fast (100 ms) → smart (200 ms) over all`,
-    ms(r2.plait),
-    ms(r2.baseline),
-    ratio(r2.plait / r2.baseline),
+    ms(r2.plaitMedian),
+    ms(r2.baselineMedian),
+    ratio(r2.plaitMedian / r2.baselineMedian),
     `≤ ${TARGETS.ratio}× baseline`,
-    verdict(r2.plait / r2.baseline <= TARGETS.ratio),
+    verdict(r2.plaitMedian / r2.baselineMedian <= TARGETS.ratio),
   ])
+  progress(`S1, S2: baselines alone in a fresh process, ${REPS} repetitions each`)
+  const alone12 = await baselineAlone(server.url, REPS, ['s1', 's2'])
+  compareAlone('S1 extract and compare', r1, alone12['s1'])
+  compareAlone('S2 map-reduce', r2, alone12['s2'])
 
-  // S4: added overhead per step of a chain.
+  // S4: added overhead per step of a chain, from paired differences (each plait repetition minus
+  // the baseline repetition right after it): the difference of two medians is too noisy for µs.
   await server.setLatency(s4Latency)
-  const r4 = await measure('S4 chain', s4(server.url, client), REPS * 2)
-  const perStepUs = ((r4.plait - r4.baseline) * 1000) / S4_STEPS
+  const r4 = await measure('S4 chain', s4(server.url, client), CHAIN_REPS)
+  const perStepUs = (pairedDifference(r4.plait, r4.baseline) * 1000) / S4_STEPS
+  const perStepCpuUs = (pairedDifference(r4.plaitCpu, r4.baselineCpu) * 1000) / S4_STEPS
   rows.push([
     `S4 chain of ${S4_STEPS} × fast (5 ms)`,
-    ms(r4.plait),
-    ms(r4.baseline),
-    ratio(r4.plait / r4.baseline),
+    ms(r4.plaitMedian),
+    ms(r4.baselineMedian),
+    ratio(r4.plaitMedian / r4.baselineMedian),
     `${signed(us(perStepUs), perStepUs)}/step added (target < ${TARGETS.chainStepUs} µs)`,
     verdict(perStepUs < TARGETS.chainStepUs),
+  ])
+  notes.push(
+    `S4 per step: median paired wall difference ${signed(us(perStepUs), perStepUs)}; difference of medians ${us(((r4.plaitMedian - r4.baselineMedian) * 1000) / S4_STEPS)}; client CPU added ${signed(us(perStepCpuUs), perStepCpuUs)}/step.`,
+  )
+  progress(`S4: baseline alone in a fresh process, ${CHAIN_REPS} repetitions`)
+  compareAlone('S4 chain', r4, (await baselineAlone(server.url, CHAIN_REPS, ['s4']))['s4'])
+
+  // S4 without HTTP: the runtime's own cost per step, resolvable to a few µs.
+  const r4s = await measure('S4 chain on simulated() 0 ms', s4Simulated(), SIMULATED_CHAIN_REPS)
+  const perStepSimUs = (pairedDifference(r4s.plait, r4s.baseline) * 1000) / S4_STEPS
+  rows.push([
+    `S4 without HTTP: the same chain on simulated() 0 ms vs its complete() awaited directly`,
+    `${ms(r4s.plaitMedian)} (${us((r4s.plaitMedian * 1000) / S4_STEPS)}/step)`,
+    `${ms(r4s.baselineMedian)} (${us((r4s.baselineMedian * 1000) / S4_STEPS)}/step)`,
+    ratio(r4s.plaitMedian / r4s.baselineMedian),
+    `${signed(us(perStepSimUs), perStepSimUs)}/step added by the runtime (diagnostic for S4)`,
+    '—',
   ])
 
   // Synthetic graphs on a zero-latency simulated endpoint.
   for (const shape of shapes) {
     const contender = synthetic(shape)
-    const result = await measure(`synthetic ${shape.name}`, contender, REPS)
+    const result = await measure(`synthetic ${shape.name}`, contender, SYNTHETIC_REPS)
     const nodes = contender.nodes()
-    const perNode = (result.plait * 1000) / nodes
+    const perNode = (result.plaitMedian * 1000) / nodes
     const traced = tracedNodes(shape)
     rows.push([
       `Synthetic ${shape.description}: ${nodes.toLocaleString('en-US')} nodes, simulated() 0 ms`,
-      `${ms(result.plait)} (${us(perNode)}/node)`,
-      ms(result.baseline),
-      ratio(result.plait / result.baseline),
-      `${us(perNode)}/node (target < ${TARGETS.nodeUs} µs); overhead ${us(((result.plait - result.baseline) * 1000) / nodes)}/node`,
+      `${ms(result.plaitMedian)} (${us(perNode)}/node)`,
+      ms(result.baselineMedian),
+      ratio(result.plaitMedian / result.baselineMedian),
+      `${us(perNode)}/node (target < ${TARGETS.nodeUs} µs); overhead ${us(((result.plaitMedian - result.baselineMedian) * 1000) / nodes)}/node`,
       verdict(perNode < TARGETS.nodeUs),
     ])
     notes.push(
-      `Synthetic ${shape.name}: a run makes ${nodes} nodes; module.graph() traces ${Object.entries(traced).map(([kind, count]) => `${count} ${kind}`).join(' + ')} (the tracer treats the input as pending, so the first template of each chain is a render there and plain text in a run).`,
+      `Synthetic ${shape.name}: a run makes ${nodes} nodes; module.graph() traces ${Object.entries(traced)
+        .map(([kind, count]) => `${count} ${kind}`)
+        .join(' + ')} (the tracer treats the input as pending, so the first template of each chain is a render there and plain text in a run).`,
     )
   }
 
@@ -129,15 +175,23 @@ if (build.warning) notes.push(build.warning)
 progress(`import: ${IMPORT_REPS} fresh processes per case`)
 const imports = await importTimes(IMPORT_REPS)
 const sdk = await sdkChecks()
+const fastest = (samples: number[]) => ms(Math.min(...samples))
 rows.push([
-  'Import `plait` (built, fresh process, `await import()` only)',
-  ms(imports.plait.median),
-  `openai SDK alone: ${ms(imports['openai SDK alone'].median)}`,
+  'Import `plait` (built, fresh process, `await import()` only; median, min in brackets)',
+  `${ms(imports.plait.median)} (${fastest(imports.plait.samples)})`,
+  `openai SDK alone: ${ms(imports['openai SDK alone'].median)} (${fastest(imports['openai SDK alone'].samples)})`,
   '—',
   `< ${TARGETS.importMs} ms`,
   verdict(imports.plait.median < TARGETS.importMs),
 ])
-rows.push(['Import `plait` + `plait/endpoints`', ms(imports['plait + plait/endpoints'].median), '—', '—', 'for information', '—'])
+rows.push([
+  'Import `plait` + `plait/endpoints`',
+  `${ms(imports['plait + plait/endpoints'].median)} (${fastest(imports['plait + plait/endpoints'].samples)})`,
+  '—',
+  '—',
+  'for information',
+  '—',
+])
 const sdkOk = sdk.every((check) => (check.sdkFiles > 0) === check.expectLoaded)
 rows.push([
   '`openai` SDK not loaded by importing plait, plait/endpoints, or creating an openai() endpoint',
@@ -150,17 +204,25 @@ rows.push([
 
 const totalSeconds = (performance.now() - benchStarted) / 1000
 const cpu = cpus()
-const environment = `${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${platform()} ${release()} · ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}`
+const environment = `${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${platform()} ${release()} · ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'} · load average ${loadAtStart.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end`
 const output = [
   `## plait bench — ${environment}`,
   '',
-  `Medians of ${REPS} interleaved repetitions (S4: ${REPS * 2}) after a warm-up, on loopback against a mock OpenAI-compatible server in its own process. Baseline: the \`openai\` SDK directly (\`Promise.all\` for independent calls, sequential awaits in chains).`,
+  `Medians of ${REPS} interleaved repetitions (S4: ${CHAIN_REPS}, S4 without HTTP: ${SIMULATED_CHAIN_REPS}, synthetic: ${SYNTHETIC_REPS}) after a warm-up, on loopback against a mock OpenAI-compatible server in its own process. Baseline: the \`openai\` SDK directly (\`Promise.all\` for independent calls, sequential awaits in chains).`,
   '',
   table(['Scenario', 'plait', 'baseline', 'plait / baseline', 'Measured against target', 'Result'], rows),
   '',
-  '### Spread (min–max, ms)',
+  '### Spread, paired ratio and client CPU',
   '',
-  table(['Scenario', 'plait', 'baseline', 'repetitions'], spreads),
+  'Wall time min–max (ms); the median of per-pair ratios (each plait repetition over the baseline repetition right after it); median CPU time of the client process per repetition (ms, user + system; the mock server runs in another process).',
+  '',
+  table(['Scenario', 'plait wall', 'baseline wall', 'paired ratio', 'client CPU plait / baseline', 'repetitions'], spreads),
+  '',
+  '### Baselines in a process where plait never ran',
+  '',
+  'Side by side, the baseline shares a process with plait runs, so anything plait switches on for the whole process (on Node 20, an active `AsyncLocalStorage` adds promise hooks to every promise; plait enters one only for an async forward()) would tax the baseline too. The same baselines in a fresh process (wall / client CPU, medians):',
+  '',
+  table(['Scenario', 'baseline side by side', 'baseline alone', 'plait (side by side) / baseline alone'], alone),
   '',
   '### `openai` SDK loading (resolve hook in a fresh process)',
   '',

@@ -11,17 +11,22 @@ export interface Contender<T> {
   baseline: () => Promise<T>
 }
 
-/** Wall times in milliseconds, one per repetition. */
+/** Wall times in milliseconds, one per repetition, and this process's CPU time (user + system) per repetition. */
 export interface Samples {
   plait: number[]
   baseline: number[]
+  plaitCpu: number[]
+  baselineCpu: number[]
 }
 
-async function time(body: () => Promise<unknown>): Promise<number> {
+async function time(body: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
   fullGc()
+  const cpu = process.cpuUsage()
   const started = performance.now()
   await body()
-  return performance.now() - started
+  const wall = performance.now() - started
+  const used = process.cpuUsage(cpu)
+  return { wall, cpu: (used.user + used.system) / 1000 }
 }
 
 /**
@@ -37,10 +42,14 @@ export async function interleaved<T>(contender: Contender<T>, options: { warmup:
     await contender.plait()
     await contender.baseline()
   }
-  const samples: Samples = { plait: [], baseline: [] }
+  const samples: Samples = { plait: [], baseline: [], plaitCpu: [], baselineCpu: [] }
   for (let round = 0; round < options.reps; round++) {
-    samples.plait.push(await time(contender.plait))
-    samples.baseline.push(await time(contender.baseline))
+    const ours = await time(contender.plait)
+    const theirs = await time(contender.baseline)
+    samples.plait.push(ours.wall)
+    samples.plaitCpu.push(ours.cpu)
+    samples.baseline.push(theirs.wall)
+    samples.baselineCpu.push(theirs.cpu)
   }
   return samples
 }

@@ -12,3 +12,13 @@ export function median(samples: readonly number[]): number {
 export function range(samples: readonly number[]): { min: number; max: number } {
   return { min: Math.min(...samples), max: Math.max(...samples) }
 }
+
+/** The median of the ratios of paired samples (`a[i] / b[i]`): drift between pairs cancels out. */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number {
+  return median(a.map((value, index) => value / b[index]!))
+}
+
+/** The median of the differences of paired samples (`a[i] - b[i]`). */
+export function pairedDifference(a: readonly number[], b: readonly number[]): number {
+  return median(a.map((value, index) => value - b[index]!))
+}

@@ -10,7 +10,7 @@ import { chat } from './baseline-chat.js'
 import { sampleDoc } from './docs.js'
 
 export const S4_STEPS = 20
-const systemOf = (step: number) => `Step ${step + 1}: rewrite the text more plainly.`
+export const systemOf = (step: number) => `Step ${step + 1}: rewrite the text more plainly.`
 
 export class Chain extends Module<[text: string], string> {
   steps = Array.from({ length: S4_STEPS }, (_, step) => new LLMInference({ alias: 'fast', system: systemOf(step) }))
