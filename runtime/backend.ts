@@ -4,11 +4,17 @@
  */
 import type { CompletionRequest, CompletionResult, Endpoint, EndpointDescription } from './endpoint.js'
 import type { CallEventListener } from './events.js'
+import { checkFallbacks, completeWithLimits } from './limits/call.js'
 
 /** What a backend reports about one completed call. */
 export interface CallOutcome extends CompletionResult {
+  /** The endpoint that answered (a fallback's, when the call fell back). */
   endpoint: EndpointDescription
-  /** Time spent waiting for the endpoint's limiter, in ms. */
+  /** The alias of the endpoint that answered (the in-process backend always says). */
+  alias?: string
+  /** Attempts made in all, the answering one included, across the endpoint and its fallbacks (the in-process backend always says). */
+  attempts?: number
+  /** Time spent waiting for the endpoints' limiters (slots and rate limits), over all attempts, in ms. Backoff sleeps are not included. */
   queuedMs: number
 }
 
@@ -35,37 +41,25 @@ export interface BackendCallOptions {
 }
 
 /**
- * The default backend: calls the endpoint objects in this process, each inside its own limiter.
+ * The default backend: calls the endpoint objects in this process, each attempt through the
+ * endpoint's own limits (`maxConcurrent`, `rpm`, `tpm`, `timeoutMs`, adaptive backoff), retrying
+ * retryable failures per the endpoint's `retries` and then trying its `fallbacks` in order.
+ * Retries happen here, at the leaf call: a retry repeats one request, never a finished node.
+ * Throws a `TypeError` at once when an endpoint's `fallbacks` names an alias that is not bound.
  *
  * @example
  * ```ts
- * const backend = inProcessBackend({ fast: simulated({ latencyMs: 100 }) })
+ * const backend = inProcessBackend({
+ *   main: simulated({ latencyMs: 100, fallbacks: ['backup'] }),
+ *   backup: simulated({ latencyMs: 50 }),
+ * })
+ * const outcome = await backend.complete('main', request, { signal, onEvent: (event) => console.log(event.type) })
+ * outcome.alias // 'main', or 'backup' when main gave up
  * ```
  */
 export function inProcessBackend(endpoints: Readonly<Record<string, Endpoint>>): Backend {
+  checkFallbacks(endpoints)
   return {
-    async complete(alias, request, { signal, priority, onEvent }) {
-      const endpoint = endpoints[alias]
-      if (!endpoint) throw new TypeError(`Expected an endpoint for alias \`${alias}\`; bound aliases: ${Object.keys(endpoints).join(', ') || 'none'}.`)
-      const description = endpoint.describe()
-      const queuedAt = performance.now()
-      onEvent?.({ type: 'queued', alias, at: queuedAt })
-      let startedAt = queuedAt
-      try {
-        const result = await endpoint.schedule(
-          () => {
-            startedAt = performance.now()
-            onEvent?.({ type: 'attempt', alias, attempt: 1, endpoint: description, at: startedAt })
-            return endpoint.complete(request, { signal })
-          },
-          priority === undefined ? { signal } : { signal, priority },
-        )
-        onEvent?.(result.usage ? { type: 'end', alias, ok: true, usage: result.usage, at: performance.now() } : { type: 'end', alias, ok: true, at: performance.now() })
-        return { ...result, endpoint: description, queuedMs: startedAt - queuedAt }
-      } catch (error) {
-        onEvent?.({ type: 'end', alias, ok: false, at: performance.now() })
-        throw error
-      }
-    },
+    complete: (alias, request, options) => completeWithLimits(endpoints, alias, request, options),
   }
 }

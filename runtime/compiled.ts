@@ -102,18 +102,55 @@ export class Scope {
 
   /**
    * A conditional whose test may be pending: only the taken branch runs, and only its LLM calls
-   * are made. Branches are functions that build their part of the graph.
+   * are made. Branches are functions that build their part of the graph; each gets the resolved
+   * test value (so `a || b` is `cond(id, a, (a) => a, () => b, site)`).
+   *
+   * With `ordered`, the conditional takes a place on the run's effect chain: side effects made
+   * by the branch (directly or in modules it calls) come after the side effects made before the
+   * conditional, and side effects made after it wait for the branch's own. The compiler sets it
+   * when a branch may have side effects.
+   *
+   * @example
+   * ```ts
+   * const reply = $.cond('reply', isUrgent, () => $.call(this.escalate, 'escalate', [ticket], loc), () => 'ok', loc)
+   * ```
    */
-  cond(id: string, test: unknown, whenTrue: () => unknown, whenFalse: () => unknown, site: SourceLocation): unknown {
-    return this.node('cond', id, [test], (value: unknown) => (value ? whenTrue() : whenFalse()), site)
+  cond(id: string, test: unknown, whenTrue: (value: never) => unknown, whenFalse: (value: never) => unknown, site: SourceLocation, ordered = false): unknown {
+    const choose = (value: unknown) => (value ? (whenTrue as (value: unknown) => unknown)(value) : (whenFalse as (value: unknown) => unknown)(value))
+    return ordered ? this.ordered('cond', id, [test], choose, site) : this.node('cond', id, [test], choose, site)
   }
 
-  /** `array.map(fn)`; over a pending array, expanded when the array resolves. */
-  map(id: string, array: unknown, fn: (item: never, index: number) => unknown, site: SourceLocation): unknown {
-    return this.node('map', id, [array], (items: unknown) => {
+  /**
+   * `array.map(fn)`. On an array that is already there (its items may be pending), `fn` runs now
+   * for each item; on a pending array the map is a node expanded when the array resolves. With
+   * `ordered`, see {@link Scope.cond}.
+   *
+   * @example
+   * ```ts
+   * const details = $.map('details', items, (item) => $.call(this.detail, 'detail', [item], loc), loc)
+   * ```
+   */
+  map(id: string, array: unknown, fn: (item: never, index: number) => unknown, site: SourceLocation, ordered = false): unknown {
+    if (Array.isArray(array) && !isFuture(array)) return array.map(fn as (item: unknown, index: number) => unknown)
+    const body = (items: unknown) => {
       if (!Array.isArray(items)) throw new TypeError(`Expected an array to map over at ${site.file}:${site.line}:${site.column}, got ${typeof items}.`)
       return items.map(fn as (item: unknown, index: number) => unknown)
-    }, site)
+    }
+    return ordered ? this.ordered('map', id, [array], body, site) : this.node('map', id, [array], body, site)
+  }
+
+  /**
+   * The rest of a compiled `forward()` that needs `value` resolved (a loop over a pending array
+   * whose body changes outer variables): `fn` runs on the resolved value, now when it is not
+   * pending. A graph break: it sits on the effect chain like an ordered {@link Scope.cond}.
+   *
+   * @example
+   * ```ts
+   * return $.after('for', docs, (docs) => { for (const doc of docs) out.push(...); return out }, loc)
+   * ```
+   */
+  after(id: string, value: unknown, fn: (value: never) => unknown, site: SourceLocation): unknown {
+    return this.ordered('await', id, [value], fn, site)
   }
 
   /**
@@ -139,6 +176,35 @@ export class Scope {
     if (!inputs.some(holdsPending)) return (fn as (...values: unknown[]) => unknown)(...inputs)
     const spec = label === undefined ? { kind, base: id, site } : { kind, base: id, site, label }
     return futureFor(run.addCall(spec, inputs, (values) => (fn as (...values: unknown[]) => unknown)(...values)))
+  }
+
+  /**
+   * A node on the effect chain whose function builds more graph later (a branch, a loop body):
+   * the side effects it makes come after those made before it, and those made after it wait for
+   * it and for its own side effects.
+   */
+  private ordered(kind: NodeKind, id: string, inputs: unknown[], fn: Function, site: SourceLocation): unknown {
+    const run = this.run
+    if (!inputs.some(holdsPending)) return (fn as (...values: unknown[]) => unknown)(...inputs)
+    const before = run.lastEffect
+    const node = run.addCall({ kind, base: id, site }, inputs, (values) => {
+      const saved = run.lastEffect
+      run.lastEffect = before
+      let value: unknown
+      let tail: RunNode | undefined
+      try {
+        value = (fn as (...values: unknown[]) => unknown)(...values)
+      } finally {
+        tail = run.lastEffect
+        run.lastEffect = saved
+      }
+      // Complete only after the side effects the body made.
+      if (tail === undefined || tail === before || tail.state === 'done') return value
+      const last = tail
+      return new Promise((resolve, reject) => last.whenSettled(() => resolve(value), reject))
+    })
+    run.lastEffect = node
+    return futureFor(node)
   }
 }
 

@@ -53,10 +53,84 @@ export interface EndpointDescription {
   baseURL?: string
 }
 
-/** Limits of one endpoint object. */
+/**
+ * How an endpoint retries failed attempts (see `RetryOptions`): `attempts` in all, the first one
+ * included; backoff with full jitter from `baseMs`, doubling, at most `maxMs`.
+ */
+export interface RetryPolicy {
+  attempts: number
+  baseMs: number
+  maxMs: number
+}
+
+/**
+ * The configured limits of one endpoint object (frozen), with defaults filled in. Options not set
+ * are absent. The limits in force right now, after adaptive backoff, are `endpoint.effectiveLimits`.
+ *
+ * @example
+ * ```ts
+ * simulated({ rpm: 60 }).limits
+ * // { maxConcurrent: 64, rpm: 60, burst: { requests: 1 }, retries: { attempts: 4, baseMs: 500, maxMs: 30000 }, fallbacks: [], adaptive: true }
+ * ```
+ */
 export interface EndpointLimits {
   /** Most requests in flight at once, across every run using this endpoint. */
   maxConcurrent: number
+  /** Requests per minute, when limited. */
+  rpm?: number
+  /** Tokens per minute, when limited. */
+  tpm?: number
+  /** Capacity of the rate buckets (present when `rpm` or `tpm` is). */
+  burst?: { requests?: number; tokens?: number }
+  retries: RetryPolicy
+  /** Per-attempt timeout in milliseconds, when set. */
+  timeoutMs?: number
+  /** Aliases tried in order when this endpoint's attempts are used up. */
+  fallbacks: readonly string[]
+  /** Whether 429s lower the effective limits (AIMD). */
+  adaptive: boolean
+}
+
+/**
+ * The limits in force right now: the configured ones, lowered after 429s when `adaptive` is on,
+ * recovering on success.
+ *
+ * @example
+ * ```ts
+ * endpoint.effectiveLimits // { maxConcurrent: 4, rpm: 250 } after one 429 at maxConcurrent 8, rpm 500
+ * ```
+ */
+export interface EffectiveLimits {
+  maxConcurrent: number
+  rpm?: number
+  tpm?: number
+}
+
+/**
+ * When a request sent with `endpoint.send()` was admitted by the endpoint's limiter.
+ *
+ * @example
+ * ```ts
+ * endpoint.send(request, { signal, onAdmitted: (admission) => console.log(admission.admittedAt - admission.queuedAt) })
+ * ```
+ */
+export interface Admission {
+  /** `performance.now()` when the request asked for admission, and when it got it. */
+  readonly queuedAt: number
+  readonly admittedAt: number
+  /** Milliseconds the request was held back by `rpm` / `tpm` while a slot was free. */
+  readonly rpmWaitMs: number
+  readonly tpmWaitMs: number
+}
+
+/** Options of `endpoint.send()`. */
+export interface SendOptions {
+  /** Aborts the wait or the request; the promise rejects with the signal's reason. */
+  signal: AbortSignal
+  /** Higher is admitted first when the endpoint is contended. Default 0. */
+  priority?: number
+  /** Called once the limiter admits the request, just before it is sent. */
+  onAdmitted?: (admission: Admission) => void
 }
 
 /**
@@ -76,13 +150,27 @@ export interface EndpointLimits {
 export interface Endpoint {
   /** Marks endpoint objects, so a wrong value in `bind({ endpoints })` is caught early. */
   readonly isPlaitEndpoint: true
+  /** The configured limits (frozen). */
   readonly limits: EndpointLimits
+  /** The limits in force now, after adaptive backoff. */
+  readonly effectiveLimits: EffectiveLimits
   describe(): EndpointDescription
-  /** Sends one request. Called by the runtime inside the endpoint's limiter, never directly. */
+  /**
+   * Sends one request as it is, outside the limiter (with `timeoutMs` applied). Backends use
+   * `send()`; call this directly only to test an endpoint.
+   */
   complete(request: CompletionRequest, options: CompleteOptions): Promise<CompletionResult>
   /**
-   * Runs `task` inside this endpoint's limiter: at most `limits.maxConcurrent` tasks run at once;
-   * a task whose signal aborts while queued leaves the queue and rejects with the abort reason.
+   * One attempt through the endpoint's limits: waits (abortably, holding nothing) until a slot
+   * is free and `rpm` / `tpm` allow it, sends with `timeoutMs`, then reports the outcome to the
+   * adaptive limits and corrects the `tpm` estimate with the usage. Never retries: the backend
+   * does.
+   */
+  send(request: CompletionRequest, options: SendOptions): Promise<CompletionResult>
+  /**
+   * Runs `task` inside this endpoint's limiter as one request: at most `limits.maxConcurrent`
+   * tasks run at once, paced by `rpm`; a task whose signal aborts while queued leaves the queue
+   * and rejects with the abort reason.
    */
   schedule<T>(task: () => Promise<T>, options: { signal: AbortSignal; priority?: number }): Promise<T>
   /** Requests in flight and waiting right now. */
@@ -94,7 +182,7 @@ export interface Endpoint {
  * Never carries request headers or keys.
  */
 export class EndpointError extends Error {
-  override readonly name = 'EndpointError'
+  override readonly name: string = 'EndpointError'
   /** HTTP status, when there was one. */
   readonly status: number | undefined
   /** Whether another attempt may succeed (429, 5xx, timeouts, connection errors). */
@@ -110,5 +198,54 @@ export class EndpointError extends Error {
     this.status = options.status
     this.retryable = options.retryable ?? (options.status === undefined || options.status === 429 || options.status >= 500)
     this.retryAfterMs = options.retryAfterMs
+  }
+}
+
+/** What one endpoint of a call did before the call gave up on it. */
+export interface EndpointFailure {
+  alias: string
+  attempts: number
+  /** The last error at this endpoint. */
+  error: unknown
+  /** Why it stopped before its attempts were used up, when it did. */
+  reason?: string
+}
+
+/**
+ * A call gave up: every attempt at the endpoint (and at each of its `fallbacks`) failed with a
+ * retryable error, or a server asked to wait longer than `retries.maxMs`. The message says how
+ * many attempts were made where, and ends with the last error, e.g.
+ * `gave up after 4 attempts at \`main\`: openai "gpt-4o" at https://…: 429 Rate limit reached`.
+ * `cause` is the last error; `failures` has the last error per endpoint; `status`,
+ * `retryable` and `retryAfterMs` are the last error's.
+ *
+ * @example
+ * ```ts
+ * catch (error) {
+ *   if (error instanceof NodeError && error.cause instanceof RetriesExhaustedError) console.log(error.cause.attempts)
+ * }
+ * ```
+ */
+export class RetriesExhaustedError extends EndpointError {
+  override readonly name: string = 'RetriesExhaustedError'
+  /** Attempts made in all, across the endpoint and its fallbacks. */
+  readonly attempts: number
+  readonly failures: readonly EndpointFailure[]
+
+  constructor(failures: readonly EndpointFailure[]) {
+    const last = failures.at(-1)?.error
+    const parts = failures.map(
+      ({ alias, attempts, reason }, index) =>
+        `${attempts} ${attempts === 1 ? 'attempt' : 'attempts'} at ${index === 0 ? '' : 'fallback '}\`${alias}\`${reason === undefined ? '' : ` (${reason})`}`,
+    )
+    const cause = last instanceof Error ? last.message : String(last)
+    super(`gave up after ${parts.join(', then ')}: ${cause}`, {
+      ...(last instanceof EndpointError
+        ? { retryable: last.retryable, ...(last.status === undefined ? {} : { status: last.status }), ...(last.retryAfterMs === undefined ? {} : { retryAfterMs: last.retryAfterMs }) }
+        : { retryable: false }),
+      cause: last,
+    })
+    this.attempts = failures.reduce((sum, failure) => sum + failure.attempts, 0)
+    this.failures = failures
   }
 }

@@ -141,7 +141,7 @@ export interface RunOptions<Services> {
 }
 
 /** Kinds whose functions run user code, which may hand back values that are still pending. */
-const dynamicKinds = new Set<NodeKind>(['derive', 'cond', 'map', 'effect'])
+const dynamicKinds = new Set<NodeKind>(['derive', 'cond', 'map', 'effect', 'await'])
 
 let runCounter = 0
 const now = () => performance.now()
@@ -167,6 +167,7 @@ export class Run<Services = unknown> {
   /** The first failure: a NodeError, the error `forward()` threw, or the abort reason. */
   failure: unknown
   private readonly idCounts = new Map<string, number>()
+  private readonly ids = new Set<string>()
   private readonly moduleStack: string[] = ['']
   private unsettled = 0
   private sealed = false
@@ -219,9 +220,13 @@ export class Run<Services = unknown> {
 
   /** Adds a node; in execute mode it starts as soon as its inputs have resolved. */
   addNode(spec: NodeSpec): RunNode {
-    const count = (this.idCounts.get(spec.base) ?? 0) + 1
+    let count = (this.idCounts.get(spec.base) ?? 0) + 1
+    let id = count === 1 ? spec.base : `${spec.base}_${count}`
+    // Compiled code brings its own ids (`facts`, `facts_2`): a repeated one must not take an id
+    // already given out for another base.
+    while (this.ids.has(id)) id = `${spec.base}_${++count}`
     this.idCounts.set(spec.base, count)
-    const id = count === 1 ? spec.base : `${spec.base}_${count}`
+    this.ids.add(id)
     const node = new RunNode(this, this.nodes.length, id, spec, spec.module ?? this.currentModule)
     this.nodes.push(node)
     if (this.mode === 'trace') return node

@@ -32,3 +32,55 @@ export type { Backend, CallOutcome } from '../runtime/backend.js'
 export type { NodeRecord } from '../runtime/run.js'
 export { tapeOf, type Tape, type TapeNode } from '../runtime/tape.js'
 export * from './graph/index.js'
+export {
+  memoryStore,
+  fileStore,
+  sqliteStore,
+  memoKey,
+  memoBackend,
+  type MemoStore,
+  type MemoEntry,
+  type MemoryStore,
+  type FileStore,
+  type FileStoreOptions,
+  type SqliteStore,
+  type SqliteStoreOptions,
+  type FsyncPolicy,
+  type MemoKeyParts,
+  type MemoBackendOptions,
+} from '../runtime/memo/index.js'
+export {
+  Ledger,
+  BudgetExceededError,
+  ledgerBackend,
+  type Budget,
+  type BudgetScope,
+  type BudgetCheck,
+  type LedgerEntry,
+  type LedgerOptions,
+  type LedgerBackendOptions,
+  type Price,
+  type Prices,
+  type RunSpend,
+  type Spend,
+} from '../runtime/ledger/index.js'
+export type { Progress, ProgressBarOption, ProgressBarStream } from '../runtime/progress.js'
+// Learning: feedback, losses, backward passes, optimizers and the training loop (docs/learning.md).
+export {
+  toFeedback, combineFeedback, feedbackOf, zeroFeedback, formatFeedbackItem,
+  type Feedback, type FeedbackInit, type ParameterFeedback,
+  LossValue, Loss, VerifierLoss, JudgeLoss, JUDGE_SYSTEM, PreferenceLoss, RankingLoss, COMPARE_SYSTEM,
+  HumanFeedbackLoss, CompositeLoss, TrainingStep,
+  type LossResult, type LossPart, type LossBackwardOptions, type LossContext, type Verdict,
+  type JudgeLossOptions, type RubricLevel, type ComparisonLossOptions, type WeightedLoss,
+  backward,
+  type BackwardOptions, type TapeBackwardOptions, type BackwardReport, type BackwardContext,
+  type BackwardResult, type CustomBackward,
+  Prompter, Optimizer, SFAOptimizer, TextualGradientDescent,
+  type PromptOptions, type ParametersInput, type ParameterChange, type StepChanges, type StepPlan,
+  type StepOptions, type PendingUpdate, type SFAOptions, type TGDOptions,
+  train, UsageMeter, saveParameters, loadParameters,
+  type TrainOptions, type TrainingHistory, type TrainingStepRecord, type TrainingProgress, type Example,
+  type UsageSummary, type AliasUsage, type Pricing,
+} from './learning/index.js'
+export { pfilter, pfind, pmap, psome, pevery, psortBy } from './async-helpers.js'

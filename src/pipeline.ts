@@ -1,13 +1,24 @@
 /**
  * Bound pipelines: a module with endpoints, callable like a function, with `run`, `batch` and
  * `stream`. Each call is one run; runs share the endpoint objects, and so their limits.
+ *
+ * Every call of a run goes through two backend wrappers composed here, outside the backend that
+ * talks to endpoints: `memoBackend` (when a memo store is given: replies by content hash, so a
+ * re-run repeats no finished call) around `ledgerBackend` (usage and cost in the ledgers; budgets
+ * that stop new calls). A memo hit never reaches the ledger backend: it costs nothing and is never
+ * refused by a budget. See docs/batch.md.
  */
 import { setMaxListeners } from 'node:events'
 import pLimit from 'p-limit'
-import { inProcessBackend, type Backend } from '../runtime/backend.js'
+import { inProcessBackend, type Backend, type CallOutcome } from '../runtime/backend.js'
 import { inRun } from '../runtime/context.js'
-import type { Endpoint } from '../runtime/endpoint.js'
+import type { Endpoint, EndpointDescription } from '../runtime/endpoint.js'
 import { PlaitError } from '../runtime/errors.js'
+import { ledgerBackend, type BudgetCheck } from '../runtime/ledger/backend.js'
+import { checkBudget, checkPrices, Ledger, type Budget, type BudgetScope, type Price, type Prices } from '../runtime/ledger/ledger.js'
+import { memoBackend } from '../runtime/memo/backend.js'
+import { isMemoStore, type MemoStore } from '../runtime/memo/store.js'
+import { checkProgressOptions, trackProgress, type Progress, type ProgressBarOption, type ProgressTracker } from '../runtime/progress.js'
 import { Run, type NodeRecord, type Template } from '../runtime/run.js'
 import { attachTape, recordTape, type Tape } from '../runtime/tape.js'
 import type { Module } from './module.js'
@@ -26,6 +37,21 @@ export interface BindOptions {
    * `'fifo'` is first come first served only.
    */
   scheduling?: 'critical-path' | 'fifo'
+  /**
+   * A memo store for every run of this pipeline (`memoryStore()`, `fileStore(path)`,
+   * `sqliteStore(path)`); a call's own `store` option replaces it, `store: false` turns it off.
+   */
+  store?: MemoStore
+  /**
+   * Prices per alias or model, in your currency per million tokens, for the ledger's cost:
+   * `{ fast: { inputPerMillion: 0.15, outputPerMillion: 0.6 } }`. A call is priced by the alias
+   * that answered, else its endpoint's model, else the model the reply names.
+   */
+  prices?: Prices
+  /** The ledger to record every call in (to share one between pipelines). Default: a new one. */
+  ledger?: Ledger
+  /** A budget over every run of this pipeline (its `ledger`): once spent, no new LLM call starts. */
+  budget?: Budget
 }
 
 /** Options of one run. */
@@ -40,6 +66,24 @@ export interface RunOptions {
    * for any output.
    */
   record?: boolean
+  /**
+   * Answer LLM calls from this memo store when it has them, and keep every successful reply in it.
+   * Replaces the pipeline's `store`; `false` turns memoizing off for this call.
+   */
+  store?: MemoStore | false
+  /**
+   * Names the work for the memo store: entries made under one `runId` are seen only by calls with
+   * the same `runId` (without one, by every call without one). Re-run an interrupted batch with the
+   * same `store`, `runId` and inputs to resume it. Needs a store.
+   */
+  runId?: string
+  /**
+   * A budget for this call (a run, or a whole batch or stream): once its calls have spent it, no new
+   * LLM call starts; each fails with a `BudgetExceededError`. Calls in flight finish.
+   */
+  budget?: Budget
+  /** A ledger that also records this call's LLM calls (besides `pipeline.ledger`). */
+  ledger?: Ledger
 }
 
 /** A value with the tape of the run that produced it. */
@@ -52,6 +96,13 @@ export interface Recorded<Out> {
 export interface BatchOptions extends RunOptions {
   /** Most runs in flight at once (endpoint limits hold regardless). Default: all. */
   concurrency?: number
+  /** Called when an item starts or settles, with the counts ({@link Progress}). */
+  onProgress?: (progress: Progress) => void
+  /**
+   * A progress bar on stderr (done, failed, in flight, rate, ETA). Default: on when stderr is a
+   * terminal and `CI` is not set; `true` or `{ stream }` forces it on, `false` off.
+   */
+  progressBar?: ProgressBarOption
 }
 
 /** Options of `stream()`. */
@@ -74,6 +125,8 @@ export type Settled<Out> = { index: number; ok: true; value: Out } | { index: nu
  * const withSignal = await pipeline.run([doc1, doc2], { signal: AbortSignal.timeout(10_000) })
  * const items = await pipeline.batch([[a1, a2], [b1, b2]], { concurrency: 8 })
  * for await (const item of pipeline.stream([[a1, a2], [b1, b2]])) console.log(item.index, item.ok)
+ * const resumable = await pipeline.batch(inputs, { store: fileStore('.plait/memo.jsonl'), runId: 'eval-1' })
+ * console.log(pipeline.ledger.total.totalTokens, pipeline.ledger.byAlias.fast?.cost)
  * ```
  */
 export interface Pipeline<In extends unknown[], Out> {
@@ -88,6 +141,16 @@ export interface Pipeline<In extends unknown[], Out> {
   stream(inputs: Iterable<In>, options?: StreamOptions): AsyncIterableIterator<Settled<Awaited<Out>>>
   readonly module: Module<In, Out>
   readonly endpoints: Readonly<Record<string, Endpoint>>
+  /** What this pipeline's LLM calls spent, in total, per alias and per run (`bind({ ledger })`, or its own). */
+  readonly ledger: Ledger
+}
+
+/** What the calls of one `run()`, `batch()` or `stream()` share: memo store and namespace, ledgers, budgets. */
+interface CallScope {
+  store: MemoStore | undefined
+  namespace: string
+  ledgers: Ledger[]
+  budgets: BudgetCheck[]
 }
 
 /** Implements `module.bind()`. */
@@ -101,57 +164,181 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
     }
   }
   const missing = new Map<string, string[]>()
+  const used = new Set<string>()
   for (const [path, child] of module.namedModules()) {
     const alias = (child as { alias?: unknown }).alias
+    if (typeof alias === 'string') used.add(alias)
     if (typeof alias === 'string' && !Object.hasOwn(endpoints, alias)) missing.set(alias, [...(missing.get(alias) ?? []), path || '(root)'])
   }
   if (missing.size > 0) {
     const list = [...missing].map(([alias, paths]) => `\`${alias}\` (used by ${paths.join(', ')})`).join(', ')
     throw new PlaitError(`Expected an endpoint for every alias ${module.constructor.name} uses; missing: ${list}. Bound: ${Object.keys(endpoints).join(', ') || 'none'}.`)
   }
-  const backend = options.backend ?? inProcessBackend(endpoints)
+  const base = options.backend ?? inProcessBackend(endpoints)
   const { scheduling = 'critical-path' } = options
   if (scheduling !== 'critical-path' && scheduling !== 'fifo') throw new TypeError(`Expected \`scheduling\` to be 'critical-path' or 'fifo', got ${describe(scheduling)}.`)
+  const pipelineStore = options.store === undefined ? undefined : checkStore(options.store, 'bind()')
+  const prices = options.prices === undefined ? {} : checkPrices(options.prices)
+  if (options.ledger !== undefined && !(options.ledger instanceof Ledger)) throw new TypeError(`Expected \`ledger\` of bind() to be a Ledger (\`new Ledger()\`), got ${describe(options.ledger)}.`)
+  const ledger = options.ledger ?? new Ledger()
 
-  const start = (args: In, runOptions: RunOptions, keepTape: boolean) => {
+  // Endpoint descriptions, read once: memo keys and prices depend on them.
+  const descriptions = new Map<string, EndpointDescription>()
+  const descriptionOf = (alias: string): EndpointDescription | undefined => {
+    if (!Object.hasOwn(endpoints, alias)) return undefined
+    let found = descriptions.get(alias)
+    if (!found) descriptions.set(alias, (found = endpoints[alias]!.describe()))
+    return found
+  }
+  const priceOf = (alias: string, outcome: CallOutcome): Price | undefined => {
+    const answered = (outcome as { alias?: unknown }).alias
+    const answering = typeof answered === 'string' ? answered : sameEndpoint(descriptionOf(alias), outcome.endpoint) ? alias : undefined
+    return (answering === undefined ? undefined : prices[answering]) ?? prices[outcome.endpoint.model] ?? prices[outcome.model]
+  }
+  const checkPriced = (budget: Budget, where: string) => {
+    if (budget.cost === undefined) return
+    const aliases = used.size > 0 ? [...used] : Object.keys(endpoints)
+    const unpriced = aliases.filter((alias) => prices[alias] === undefined && prices[descriptionOf(alias)?.model ?? ''] === undefined)
+    if (unpriced.length > 0) {
+      const list = unpriced.map((alias) => `\`${alias}\` (model ${descriptionOf(alias)?.model ?? '?'})`).join(', ')
+      throw new TypeError(`Expected \`prices\` in bind() for every alias ${module.constructor.name} calls, because \`budget.cost\` of ${where} is set; no price for ${list}. Add e.g. \`prices: { ${unpriced[0]}: { inputPerMillion: 0.15, outputPerMillion: 0.6 } }\`.`)
+    }
+  }
+  const pipelineBudgets: BudgetCheck[] = []
+  if (options.budget !== undefined) {
+    const budget = checkBudget(options.budget, 'bind()')
+    checkPriced(budget, 'bind()')
+    pipelineBudgets.push({ budget, ledger, scope: 'pipeline' })
+  }
+
+  /** What one call of run/record/batch/stream shares; throws a TypeError for a wrong option. */
+  const scopeOf = (callOptions: RunOptions, scope: Exclude<BudgetScope, 'pipeline'>): CallScope => {
+    if (callOptions === null || typeof callOptions !== 'object') throw new TypeError(`Expected the options of ${scope}() to be an object, got ${describe(callOptions)}.`)
+    const store = callOptions.store === false ? undefined : callOptions.store === undefined ? pipelineStore : checkStore(callOptions.store, `${scope}()`)
+    const { runId } = callOptions
+    if (runId !== undefined) {
+      if (typeof runId !== 'string' || runId === '') throw new TypeError(`Expected \`runId\` to be a non-empty string, got ${describe(runId)}.`)
+      if (!store) throw new TypeError(`Expected a \`store\` with \`runId\` (it names the memo entries of resumable work), got none; pass e.g. \`store: fileStore('.plait/memo.jsonl')\`.`)
+    }
+    const ledgers = [ledger]
+    if (callOptions.ledger !== undefined) {
+      if (!(callOptions.ledger instanceof Ledger)) throw new TypeError(`Expected \`ledger\` of ${scope}() to be a Ledger (\`new Ledger()\`), got ${describe(callOptions.ledger)}.`)
+      if (callOptions.ledger !== ledger) ledgers.push(callOptions.ledger)
+    }
+    const budgets = pipelineBudgets.slice()
+    if (callOptions.budget !== undefined) {
+      const budget = checkBudget(callOptions.budget, `${scope}()`)
+      checkPriced(budget, `${scope}()`)
+      const own = new Ledger({ maxRuns: 0 })
+      ledgers.push(own)
+      budgets.push({ budget, ledger: own, scope })
+    }
+    return { store, namespace: runId ?? '', ledgers, budgets }
+  }
+
+  /** The backend of one run: memo (when there is a store) around the ledger around the base. */
+  const backendFor = (scope: CallScope, index: number | undefined) => {
+    const tag: { run: number; index?: number | undefined } = { run: 0, index }
+    let backend = ledgerBackend(base, { ledgers: scope.ledgers, budgets: scope.budgets, priceOf, runOf: () => tag })
+    if (scope.store) {
+      backend = memoBackend(backend, {
+        store: scope.store,
+        describe: descriptionOf,
+        namespace: scope.namespace,
+        onHit: (alias, entry) => {
+          const hit = { run: tag.run, alias, model: entry.model, status: 'cached' as const, promptTokens: 0, completionTokens: 0, cost: 0, priced: false }
+          for (const target of scope.ledgers) target.add(index === undefined ? hit : { ...hit, index })
+        },
+      })
+    }
+    return { backend, tag }
+  }
+
+  const execute = (args: In, runOptions: RunOptions, keepTape: boolean, scope: CallScope, index: number | undefined) => {
     if (!Array.isArray(args)) return Promise.reject(new TypeError(`Expected \`args\` to be the array of forward()'s arguments, got ${describe(args)}.`))
-    return runModule(module, args, backend, runOptions, keepTape, scheduling)
+    const { backend, tag } = backendFor(scope, index)
+    return runModule(module, args, backend, runOptions, keepTape, scheduling, (run) => (tag.run = run.number))
+  }
+  const single = async (args: In, runOptions: RunOptions, keepTape: boolean) => {
+    const scope = scopeOf(runOptions, 'run')
+    await scope.store?.open?.()
+    return execute(args, runOptions, keepTape, scope, undefined)
   }
   const runOnce = async (args: In, runOptions: RunOptions = {}): Promise<Awaited<Out>> =>
-    (await start(args, runOptions, runOptions.record ?? module.training)).value
-  const settle = (args: In, index: number, runOptions: RunOptions): Promise<Settled<Awaited<Out>>> =>
-    runOnce(args, runOptions).then(
-      (value) => ({ index, ok: true as const, value }),
+    (await single(args, runOptions, runOptions.record ?? module.training)).value
+  const settle = (args: In, index: number, runOptions: RunOptions, scope: CallScope): Promise<Settled<Awaited<Out>>> =>
+    execute(args, runOptions, runOptions.record ?? module.training, scope, index).then(
+      ({ value }) => ({ index, ok: true as const, value }),
       (error: unknown) => ({ index, ok: false as const, error }),
     )
+  /** Checks the options of a batch or stream and prepares its scope, store and progress. */
+  const prepare = async (inputs: Iterable<In>, manyOptions: BatchOptions, kind: 'batch' | 'stream') => {
+    if (inputs === null || typeof inputs !== 'object' || typeof (inputs as Partial<Iterable<In>>)[Symbol.iterator] !== 'function') {
+      throw new TypeError(`Expected \`inputs\` of ${kind}() to be an iterable of argument arrays, got ${describe(inputs)}.`)
+    }
+    const list = [...inputs]
+    const concurrency = concurrencyOf(manyOptions)
+    checkProgressOptions(manyOptions)
+    const scope = scopeOf(manyOptions, kind)
+    await scope.store?.open?.()
+    const progress = await trackProgress(list.length, { onProgress: manyOptions.onProgress, progressBar: manyOptions.progressBar })
+    return { list, concurrency, scope, progress }
+  }
 
   const pipeline = ((...args: In) => runOnce(args)) as Pipeline<In, Out>
   Object.defineProperties(pipeline, {
     module: { value: module, enumerable: true },
     endpoints: { value: endpoints, enumerable: true },
+    ledger: { value: ledger, enumerable: true },
     run: { value: runOnce },
     record: {
       value: async (args: In, runOptions: RunOptions = {}) => {
-        const { value, tape } = await start(args, runOptions, true)
+        const { value, tape } = await single(args, runOptions, true)
         return { value, tape: tape! }
       },
     },
     batch: {
       value: async (inputs: Iterable<In>, batchOptions: BatchOptions = {}) => {
-        const limit = pLimit(concurrencyOf(batchOptions))
+        const { list, concurrency, scope, progress } = await prepare(inputs, batchOptions, 'batch')
+        const limit = pLimit(concurrency)
         const link = linkSignal(batchOptions.signal)
         try {
-          return await Promise.all([...inputs].map((args, index) => limit(() => settle(args, index, { ...batchOptions, signal: link.signal }))))
+          return await Promise.all(list.map((args, index) => limit(() => tracked(progress, () => settle(args, index, { ...batchOptions, signal: link.signal }, scope)))))
         } finally {
           link.unlink()
+          progress.stop()
         }
       },
     },
     stream: {
-      value: (inputs: Iterable<In>, streamOptions: StreamOptions = {}) => streamItems([...inputs], streamOptions, settle),
+      value: (inputs: Iterable<In>, streamOptions: StreamOptions = {}) => {
+        // Read the inputs now, as before; the rest (store, progress) waits for the first `next()`.
+        const list = [...inputs]
+        return streamItems(() => prepare(list, streamOptions, 'stream'), streamOptions, settle)
+      },
     },
   })
   return pipeline
+}
+
+/** Runs one item with its start and end counted. */
+function tracked<Out>(progress: ProgressTracker, item: () => Promise<Settled<Out>>): Promise<Settled<Out>> {
+  progress.start()
+  return item().then((settled) => {
+    progress.settle(settled.ok)
+    return settled
+  })
+}
+
+function checkStore(value: unknown, where: string): MemoStore {
+  if (!isMemoStore(value)) {
+    throw new TypeError(`Expected \`store\` of ${where} to be a memo store (\`memoryStore()\`, \`fileStore(path)\`, \`sqliteStore(path)\`, or an object with \`get\` and \`set\`), got ${describe(value)}.`)
+  }
+  return value
+}
+
+function sameEndpoint(a: EndpointDescription | undefined, b: EndpointDescription): boolean {
+  return a !== undefined && a.kind === b.kind && a.model === b.model && a.baseURL === b.baseURL
 }
 
 function concurrencyOf(options: BatchOptions): number {
@@ -163,16 +350,17 @@ function concurrencyOf(options: BatchOptions): number {
 }
 
 async function* streamItems<In, Out>(
-  inputs: In[],
+  prepare: () => Promise<{ list: In[]; concurrency: number; scope: CallScope; progress: ProgressTracker }>,
   options: StreamOptions,
-  settle: (args: In, index: number, options: RunOptions) => Promise<Settled<Out>>,
+  settle: (args: In, index: number, options: RunOptions, scope: CallScope) => Promise<Settled<Out>>,
 ): AsyncIterableIterator<Settled<Out>> {
+  const { list: inputs, concurrency, scope, progress } = await prepare()
   const link = linkSignal(options.signal)
-  const limit = pLimit(concurrencyOf(options))
+  const limit = pLimit(concurrency)
   const done: Array<Settled<Out>> = []
   let wake: (() => void) | undefined
   const items = inputs.map((args, index) =>
-    limit(() => settle(args, index, { ...options, signal: link.signal })).then((item) => {
+    limit(() => tracked(progress, () => settle(args, index, { ...options, signal: link.signal }, scope))).then((item) => {
       done.push(item)
       wake?.()
       return item
@@ -192,6 +380,7 @@ async function* streamItems<In, Out>(
     link.abort(new DOMException('The stream was closed before every item settled.', 'AbortError'))
     // Nothing keeps running once the loop is left: wait for the aborted runs to stop.
     await Promise.all(items)
+    progress.stop()
   }
 }
 
@@ -217,7 +406,10 @@ export function modulePaths(root: Module): Map<Module, string> {
   return new Map([...root.namedModules()].map(([path, module]) => [module, path]))
 }
 
-/** One top-level run of `module` on `args`; with `keepTape`, the tape too (attached to object outputs). */
+/**
+ * One top-level run of `module` on `args`; with `keepTape`, the tape too (attached to object
+ * outputs). `onRun` is told the run as soon as it exists, before any of its calls.
+ */
 export async function runModule<In extends unknown[], Out>(
   module: Module<In, Out>,
   args: In,
@@ -225,10 +417,12 @@ export async function runModule<In extends unknown[], Out>(
   options: RunOptions,
   keepTape: boolean,
   scheduling: 'critical-path' | 'fifo' = 'critical-path',
+  onRun?: (run: Run<PipelineServices>) => void,
 ): Promise<{ value: Awaited<Out>; tape: Tape | undefined }> {
   const { signal, onNode } = options
   if (signal?.aborted) throw signal.reason
   const run = new Run<PipelineServices>({ mode: 'execute', signal, onNode, scheduling, services: { backend, paths: modulePaths(module) } })
+  onRun?.(run)
   let output: Template
   try {
     let returned = inRun(run, module.forward, () => run.build(() => run.inModule('', () => module.forward(...args))))

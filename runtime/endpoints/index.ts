@@ -12,6 +12,7 @@
  * ```
  */
 export { defineEndpoint, type DefineEndpointOptions } from './define.js'
+export type { BurstOptions, EndpointLimitOptions, RetryOptions } from '../limits/options.js'
 export { openai, OPENAI_DEFAULT_BASE_URL, type OpenAIEndpointOptions } from './openai.js'
 export {
   simulated,
@@ -23,13 +24,19 @@ export {
 export type { SimulatedFault, SimulatedFaultRates, SimulatedFaults } from './simulated-faults.js'
 export {
   EndpointError,
+  RetriesExhaustedError,
+  type Admission,
   type ChatMessage,
   type CompleteOptions,
   type CompletionRequest,
   type CompletionResult,
   type Endpoint,
   type EndpointDescription,
+  type EffectiveLimits,
+  type EndpointFailure,
   type EndpointLimits,
+  type RetryPolicy,
+  type SendOptions,
   type ResponseFormat,
   type Usage,
 } from '../endpoint.js'

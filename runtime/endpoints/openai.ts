@@ -2,6 +2,7 @@ import type { ClientOptions, OpenAI as OpenAIClient } from 'openai'
 import { EndpointError, type Endpoint } from '../endpoint.js'
 import { childSignal } from './abort.js'
 import { resolveApiKey } from './api-key.js'
+import type { EndpointLimitOptions } from '../limits/options.js'
 import { defineEndpoint } from './define.js'
 import { toEndpointError } from './openai-errors.js'
 import { fromChatCompletion, toChatCompletionBody } from './openai-request.js'
@@ -32,15 +33,17 @@ type ManagedClientOptions =
   | 'workloadIdentity'
 
 /**
- * Options of {@link openai}. Other `openai` SDK client options (`fetch`, `fetchOptions`,
+ * Options of {@link openai}: the connection, and the endpoint's limits ({@link EndpointLimitOptions}:
+ * `maxConcurrent` default 8, `rpm`, `tpm`, `burst`, `retries` default 4 attempts, `timeoutMs`,
+ * `fallbacks`, `adaptive`). Other `openai` SDK client options (`fetch`, `fetchOptions`,
  * `defaultQuery`, `logLevel`, `logger`, ...) are passed to the client unchanged.
  *
  * @example
  * ```ts
- * const options: OpenAIEndpointOptions = { model: 'gpt-4o-mini', maxConcurrent: 20, timeoutMs: 30_000 }
+ * const options: OpenAIEndpointOptions = { model: 'gpt-4o-mini', maxConcurrent: 20, rpm: 500, timeoutMs: 30_000 }
  * ```
  */
-export interface OpenAIEndpointOptions extends Omit<ClientOptions, ManagedClientOptions> {
+export interface OpenAIEndpointOptions extends Omit<ClientOptions, ManagedClientOptions>, EndpointLimitOptions {
   /** The model to ask, e.g. `'gpt-4o-mini'`, or the name a local server knows. */
   model: string
   /**
@@ -53,12 +56,8 @@ export interface OpenAIEndpointOptions extends Omit<ClientOptions, ManagedClient
   baseURL?: string
   organization?: string
   project?: string
-  /** Most requests in flight at once across every run using this endpoint. Default 8. */
-  maxConcurrent?: number
   /** Headers sent with every request; values of auth-like headers are kept out of errors too. */
   defaultHeaders?: Record<string, string>
-  /** Per-request timeout in milliseconds (the SDK's default is 10 minutes). */
-  timeoutMs?: number
 }
 
 /**
@@ -66,7 +65,8 @@ export interface OpenAIEndpointOptions extends Omit<ClientOptions, ManagedClient
  * itself or any compatible server (vLLM, Ollama, llama.cpp, LM Studio) via `baseURL`.
  *
  * - The SDK is loaded with a dynamic `import('openai')` on the first request, so importing plait
- *   does not load it; its own retries are off (`maxRetries: 0`), plait's retry policy decides.
+ *   does not load it; its own retries are off (`maxRetries: 0`): plait's `retries` decide, with
+ *   its limits (`rpm`, `tpm`, `maxConcurrent`, `timeoutMs`) applied to every attempt.
  * - The key is resolved now ("bind time"): `apiKey`, else `OPENAI_API_KEY`, else `'unused'` when
  *   `baseURL` is on this machine; otherwise this throws a `TypeError` saying what to set.
  * - Failures become `EndpointError`s with `status`, `retryable` and `retryAfterMs`; an abort rejects
@@ -75,7 +75,7 @@ export interface OpenAIEndpointOptions extends Omit<ClientOptions, ManagedClient
  * @example
  * ```ts
  * import { openai } from 'plait/endpoints'
- * const fast = openai({ model: 'gpt-4o-mini', maxConcurrent: 20 })
+ * const fast = openai({ model: 'gpt-4o-mini', maxConcurrent: 20, rpm: 500, tpm: 200_000 })
  * const local = openai({ model: 'llama3.1', baseURL: 'http://localhost:11434/v1' }) // no key needed
  * ```
  */
@@ -83,7 +83,8 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected \`options\` of openai() to be an object with a \`model\`, got ${show(options)}`)
   }
-  const { model, apiKey, baseURL, organization, project, maxConcurrent, defaultHeaders, timeoutMs, ...extra } = options
+  const { model, apiKey, baseURL, organization, project, defaultHeaders, maxConcurrent, rpm, tpm, burst, retries, timeoutMs, fallbacks, adaptive, ...extra } = options
+  const limitOptions: EndpointLimitOptions = { maxConcurrent, rpm, tpm, burst, retries, timeoutMs, fallbacks, adaptive }
   if (typeof model !== 'string' || model.trim() === '') {
     throw new TypeError(`Expected \`model\` of openai() to be a non-empty string, got ${show(model)}`)
   }
@@ -101,9 +102,6 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
       }`,
     )
   }
-  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs))) {
-    throw new TypeError(`Expected \`timeoutMs\` of openai({ model: ${JSON.stringify(model)} }) to be a positive number of milliseconds, got ${show(timeoutMs)}`)
-  }
   if (defaultHeaders !== undefined && (typeof defaultHeaders !== 'object' || defaultHeaders === null || Array.isArray(defaultHeaders))) {
     throw new TypeError(`Expected \`defaultHeaders\` of openai({ model: ${JSON.stringify(model)} }) to be an object of strings, got ${show(defaultHeaders)}`)
   }
@@ -118,6 +116,8 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
   const shownURL = displayURL(url)
   const where = `openai "${model}" at ${shownURL}`
 
+  const sdkTimeoutMs = typeof timeoutMs === 'number' && timeoutMs > 0 ? timeoutMs + 1_000 : undefined
+
   let loading: Promise<{ sdk: typeof import('openai'); client: OpenAIClient }> | undefined
   const load = () =>
     (loading ??= import('openai').then(
@@ -131,7 +131,8 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
         if (organization !== undefined) clientOptions.organization = organization
         if (project !== undefined) clientOptions.project = project
         if (defaultHeaders !== undefined) clientOptions.defaultHeaders = defaultHeaders
-        if (timeoutMs !== undefined) clientOptions.timeout = timeoutMs
+        // plait's own `timeoutMs` aborts the request; the SDK's timeout only backs it up.
+        if (sdkTimeoutMs !== undefined) clientOptions.timeout = sdkTimeoutMs
         return { sdk, client: new sdk.OpenAI(clientOptions) }
       },
       (error: unknown) => {
@@ -141,9 +142,9 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
     ))
 
   return defineEndpoint({
+    ...limitOptions,
     kind: 'openai',
     model,
-    ...(maxConcurrent === undefined ? {} : { maxConcurrent }),
     baseURL: shownURL,
     async complete(request, { signal }) {
       signal.throwIfAborted()
@@ -156,7 +157,7 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
       try {
         completion = await client.chat.completions.create(body, { signal: child.signal, maxRetries: 0 })
       } catch (error) {
-        throw toEndpointError(error, { sdk, signal, where, redact, timeoutMs })
+        throw toEndpointError(error, { sdk, signal, where, redact, timeoutMs: sdkTimeoutMs })
       } finally {
         child.release()
       }

@@ -1,4 +1,5 @@
 import type { CompletionRequest, Endpoint } from '../endpoint.js'
+import type { EndpointLimitOptions } from '../limits/options.js'
 import { defineEndpoint } from './define.js'
 import { faultError, faultPicker, type SimulatedFaults } from './simulated-faults.js'
 import { defaultReply } from './simulated-reply.js'
@@ -22,22 +23,22 @@ export interface SimulatedReplyContext {
 }
 
 /**
- * Options of {@link simulated}.
+ * Options of {@link simulated}: the simulation, and the endpoint's limits
+ * ({@link EndpointLimitOptions}: `maxConcurrent` default 64, `rpm`, `tpm`, `burst`, `retries`
+ * default 4 attempts, `timeoutMs`, `fallbacks`, `adaptive`), which work as for `openai()`.
  *
  * @example
  * ```ts
- * const options: SimulatedOptions = { model: 'fast', latencyMs: 20, jitter: 0.1, faults: { rate429: 0.05 }, seed: 1 }
+ * const options: SimulatedOptions = { model: 'fast', latencyMs: 20, jitter: 0.1, faults: { rate429: 0.05 }, seed: 1, rpm: 600 }
  * ```
  */
-export interface SimulatedOptions {
+export interface SimulatedOptions extends EndpointLimitOptions {
   /** The model name reported in replies and descriptions. Default `'simulated'`. */
   model?: string
   /** Milliseconds each request takes, or a function of the request. Default 0. */
   latencyMs?: number | ((request: CompletionRequest) => number)
   /** Random spread of the latency as a fraction: 0.1 gives ±10%, drawn from a PRNG seeded with `seed`. Default 0. */
   jitter?: number
-  /** Most requests in flight at once. Default 64. */
-  maxConcurrent?: number
   /** A fixed reply, or a function making one; default: a deterministic reply from the input (see `defaultReply`). */
   reply?: string | ((request: CompletionRequest, context: SimulatedReplyContext) => string | Promise<string>)
   /** Injected failures: rates, a scripted sequence, or a function. Default none. */
@@ -91,7 +92,8 @@ export interface SimulatedEndpoint extends Endpoint {
  * ```ts
  * import { simulated } from 'plait/endpoints'
  * const fast = simulated({ model: 'fast', latencyMs: 20, jitter: 0.1 })
- * const flaky = simulated({ faults: { rate429: 0.2, retryAfterMs: 100 }, seed: 7 })
+ * const flaky = simulated({ faults: { rate429: 0.2, retryAfterMs: 100 }, seed: 7 }) // retried: 4 attempts by default
+ * const paced = simulated({ rpm: 60, burst: 1 }) // one request a second, shared by every run
  * const scripted = simulated({ reply: (request) => request.messages.at(-1)?.content.toUpperCase() ?? '' })
  * ```
  */
@@ -99,7 +101,7 @@ export function simulated(options: SimulatedOptions = {}): SimulatedEndpoint {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected \`options\` of simulated() to be an object, got ${show(options)}`)
   }
-  const { model = 'simulated', latencyMs = 0, jitter = 0, maxConcurrent = 64, reply, faults, seed = 0 } = options
+  const { model = 'simulated', latencyMs = 0, jitter = 0, maxConcurrent = 64, reply, faults, seed = 0, rpm, tpm, burst, retries, timeoutMs, fallbacks, adaptive } = options
   if (typeof model !== 'string' || model.trim() === '') {
     throw new TypeError(`Expected \`model\` of simulated() to be a non-empty string, got ${show(model)}`)
   }
@@ -129,6 +131,13 @@ export function simulated(options: SimulatedOptions = {}): SimulatedEndpoint {
     kind: 'simulated',
     model,
     maxConcurrent,
+    rpm,
+    tpm,
+    burst,
+    retries,
+    timeoutMs,
+    fallbacks,
+    adaptive,
     async complete(request, { signal }) {
       signal.throwIfAborted()
       const index = stats.requests++

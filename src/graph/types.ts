@@ -115,6 +115,12 @@ export interface Graph {
   modules: GraphModule[]
   parameters: GraphParameter[]
   diagnostics: Diagnostic[]
+  /** Compiled graphs: the root-relative file of the class. */
+  file?: string
+  /** Compiled graphs: SHA-256 (hex) of the source text the graph was compiled from. */
+  sourceHash?: string
+  /** Compiled graphs: version of the compiler that made it. */
+  compilerVersion?: string
 }
 
 /** Numbers a person wants first about a graph. */

@@ -26,7 +26,9 @@ describe('defineEndpoint', () => {
   it('makes an endpoint with limits, description and complete', async () => {
     const endpoint = echo()
     expect(endpoint.isPlaitEndpoint).toBe(true)
-    expect(endpoint.limits).toEqual({ maxConcurrent: 8 })
+    expect(endpoint.limits).toEqual({ maxConcurrent: 8, retries: { attempts: 4, baseMs: 500, maxMs: 30_000 }, fallbacks: [], adaptive: true })
+    expect(Object.isFrozen(endpoint.limits)).toBe(true)
+    expect(endpoint.effectiveLimits).toEqual({ maxConcurrent: 8 })
     expect(endpoint.describe()).toEqual({ kind: 'echo', model: 'echo-1' })
     expect(endpoint.load).toEqual({ inFlight: 0, queued: 0 })
     await expect(endpoint.complete(request, { signal: new AbortController().signal })).resolves.toEqual({ text: 'hi', model: 'echo-1' })

@@ -1,11 +1,13 @@
 /**
  * A local OpenAI-compatible HTTP server for tests and benchmarks: `POST /v1/chat/completions`
- * (non-streaming) on 127.0.0.1, with per-model latency, scripted replies, injected faults and
- * in-flight counting at the server. Uses only `node:http`.
+ * (non-streaming) on 127.0.0.1, with per-model latency, scripted replies, injected faults (scripted
+ * through the reply hook, or drawn at seeded rates with `faults`) and in-flight counting at the
+ * server. Uses only `node:http`.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ChatMessage, ResponseFormat } from '../../runtime/endpoint.js'
+import { seededRandom } from '../../runtime/endpoints/prng.js'
 import { defaultReply } from '../../runtime/endpoints/simulated-reply.js'
 
 /** The JSON body of a chat completions request, as received. */
@@ -44,10 +46,25 @@ export type MockReplyHandler = (body: MockChatBody, context: MockReplyContext) =
 /** Latency before answering, in milliseconds: one for all, per model (`'*'` for the rest), or a function. */
 export type MockLatency = number | Record<string, number> | ((body: MockChatBody) => number)
 
+/**
+ * Injected faults, drawn per request from a PRNG seeded with `seed` before the reply hook runs:
+ * a 429 (with `retry-after-ms` when `retryAfterMs` is set) with probability `rate429`, a 500 with
+ * `rate500`, a hang (no answer until the client goes away) with `rateHang`; otherwise the reply
+ * hook (or the default reply) answers.
+ */
+export interface MockFaults {
+  rate429?: number
+  retryAfterMs?: number
+  rate500?: number
+  rateHang?: number
+  seed?: number
+}
+
 /** Options of {@link startMockOpenAIServer}. */
 export interface MockOpenAIServerOptions {
   latencyMs?: MockLatency
   reply?: MockReplyHandler
+  faults?: MockFaults
   /** Keep a log entry (with the body) per request. Default true; turn off for long benchmarks. */
   log?: boolean
 }
@@ -89,6 +106,8 @@ export interface MockOpenAIServer {
   setHandler(reply: MockReplyHandler | undefined): void
   /** Replaces the latency. */
   setLatency(latencyMs: MockLatency): void
+  /** Replaces the injected faults (`undefined`: none). */
+  setFaults(faults: MockFaults | undefined): void
   /** Zeroes the counters and empties the log (requests in flight keep counting down). */
   reset(): void
   /** Resolves when no request is in flight. */
@@ -110,6 +129,7 @@ export interface MockOpenAIServer {
  */
 export async function startMockOpenAIServer(options: MockOpenAIServerOptions = {}): Promise<MockOpenAIServer> {
   let replyHandler = options.reply
+  let pickFault = faultPicker(options.faults)
   let latency: MockLatency = options.latencyMs ?? 0
   const keepLog = options.log ?? true
   const stats: MockStats = { requests: 0, inFlight: 0, maxInFlight: 0, perModel: {} }
@@ -179,7 +199,9 @@ export async function startMockOpenAIServer(options: MockOpenAIServerOptions = {
         const answer = () => {
           timer = undefined
           if (res.destroyed) return
-          respond(req, res, body, index, replyHandler)
+          const fault = pickFault()
+          if (fault === undefined) respond(req, res, body, index, replyHandler)
+          else send(res, body, index, fault)
         }
         if (delay > 0) {
           const t = setTimeout(() => {
@@ -219,6 +241,9 @@ export async function startMockOpenAIServer(options: MockOpenAIServerOptions = {
     setLatency(latencyMs) {
       latency = latencyMs
     },
+    setFaults(faults) {
+      pickFault = faultPicker(faults)
+    },
     reset() {
       stats.requests = 0
       stats.maxInFlight = stats.inFlight
@@ -239,6 +264,20 @@ export async function startMockOpenAIServer(options: MockOpenAIServerOptions = {
       // Destroyed sockets emit 'close' on their responses a tick later; wait for the counts to settle.
       await Promise.all([stopped, whenIdle()])
     },
+  }
+}
+
+function faultPicker(faults: MockFaults | undefined): () => MockReply | undefined {
+  if (faults === undefined) return () => undefined
+  const { rate429 = 0, rate500 = 0, rateHang = 0, retryAfterMs, seed = 1 } = faults
+  const random = seededRandom(seed)
+  const tooMany: MockReply = retryAfterMs === undefined ? { status: 429 } : { status: 429, headers: { 'retry-after-ms': String(retryAfterMs) } }
+  return () => {
+    const u = random()
+    if (u < rate429) return tooMany
+    if (u < rate429 + rate500) return { status: 500 }
+    if (u < rate429 + rate500 + rateHang) return { hang: true }
+    return undefined
   }
 }
 

@@ -1,0 +1,248 @@
+/**
+ * Pass 2, find candidate classes: classes whose heritage reaches a plait module class imported
+ * from 'plait' (following `extends` through classes of the same file), or every class with a
+ * `forward()` in a file with a `'use plait'` directive. A `'use no plait'` directive at the top of
+ * `forward()` opts that method out. For each class, its fields: which are child modules (with
+ * their alias when it is a literal), parameters, helper methods and plain data.
+ */
+import ts from 'typescript'
+import type { Parsed } from './parse.js'
+
+/** What a field of the class holds, as far as the syntax shows. */
+export type FieldKind = 'module' | 'parameter' | 'method' | 'function' | 'data' | 'unknown'
+
+/** One field or method of a candidate class (own or from a base class of the same file). */
+export interface FieldInfo {
+  name: string
+  kind: FieldKind
+  /** Class name of a module field (`LLMInference`). */
+  type?: string
+  /** Endpoint alias when written as a string literal. */
+  alias?: string
+  /** Description of a parameter when written as a string literal. */
+  description?: string
+  /** Whether a helper method calls modules itself (its results may be pending). */
+  callsModules?: boolean
+}
+
+/** A class whose `forward()` is compiled. */
+export interface Candidate {
+  name: string
+  node: ts.ClassLikeDeclaration
+  forward: ts.MethodDeclaration
+  fields: Map<string, FieldInfo>
+  /** `'use no plait'` at the top of forward(): left alone. */
+  optedOut: boolean
+}
+
+/** What the file imports from 'plait'. */
+export interface PlaitImports {
+  /** Local name -> exported name (`M` -> `Module`). */
+  named: Map<string, string>
+  /** Local names of `import * as plait from 'plait'`. */
+  namespaces: Set<string>
+}
+
+/** The module classes 'plait' exports; a class extending one of them is a module. */
+export const moduleExports = new Set(['Module', 'LLMInference', 'Sequential', 'ModuleList', 'ModuleDict'])
+/** The async-aware helpers; callbacks passed to them may call modules. */
+export const helperExports = new Set(['pfilter', 'pmap', 'pfind', 'psome', 'pevery', 'psortBy'])
+/** Constructors of plain data (never modules). */
+const dataConstructors = new Set(['Map', 'Set', 'WeakMap', 'WeakSet', 'Array', 'Object', 'Date', 'RegExp', 'URL', 'Error', 'Promise', 'AbortController', 'TextEncoder', 'TextDecoder'])
+
+/** Result of the pass. */
+export interface Candidates {
+  imports: PlaitImports
+  candidates: Candidate[]
+  /** The file has a `'use plait'` directive. */
+  directive: boolean
+}
+
+function directives(statements: readonly ts.Statement[]): string[] {
+  const found: string[] = []
+  for (const statement of statements) {
+    if (ts.isExpressionStatement(statement) && ts.isStringLiteral(statement.expression)) found.push(statement.expression.text)
+    else break
+  }
+  return found
+}
+
+/** The plait export a reference names (`Module`, `plait.Module`), if any. */
+export function plaitName(expression: ts.Expression, imports: PlaitImports): string | undefined {
+  if (ts.isIdentifier(expression)) return imports.named.get(expression.text)
+  if (ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && imports.namespaces.has(expression.expression.text)) return expression.name.text
+  return undefined
+}
+
+function memberName(name: ts.PropertyName | undefined): string | undefined {
+  if (!name) return undefined
+  if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name)) return name.text
+  if (ts.isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text
+  return undefined
+}
+
+function stringProperty(options: ts.Expression | undefined, key: string): string | undefined {
+  if (!options || !ts.isObjectLiteralExpression(options)) return undefined
+  for (const property of options.properties) {
+    if (ts.isPropertyAssignment(property) && memberName(property.name) === key && ts.isStringLiteralLike(property.initializer)) return property.initializer.text
+  }
+  return undefined
+}
+
+/** Whether `node` (a method body) has a `this.x(...)` call where `x` is not a method: a module call. */
+function hasThisCall(node: ts.Node, methods: Set<string>): boolean {
+  let found = false
+  const visit = (child: ts.Node): void => {
+    if (found) return
+    if (ts.isCallExpression(child)) {
+      let callee = child.expression
+      if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'forward') callee = callee.expression
+      let root = callee
+      while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) {
+        if (root.expression.kind === ts.SyntaxKind.ThisKeyword) break
+        root = root.expression
+      }
+      if ((ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) && root.expression.kind === ts.SyntaxKind.ThisKeyword) {
+        const name = ts.isPropertyAccessExpression(root) ? root.name.text : undefined
+        if (name === undefined || !methods.has(name)) found = true
+      }
+    }
+    if (!ts.isFunctionDeclaration(child) && !ts.isFunctionExpression(child)) ts.forEachChild(child, visit)
+  }
+  ts.forEachChild(node, visit)
+  return found
+}
+
+/** The kind of value an initializer makes. */
+function classifyInitializer(init: ts.Expression, imports: PlaitImports, moduleClasses: Set<string>): FieldInfo['kind'] extends infer K ? { kind: K & FieldKind; type?: string; alias?: string; description?: string } : never {
+  let expression = init
+  while (ts.isParenthesizedExpression(expression) || ts.isAsExpression(expression) || ts.isSatisfiesExpression(expression) || ts.isNonNullExpression(expression)) expression = expression.expression
+  if (ts.isArrowFunction(expression) || ts.isFunctionExpression(expression)) return { kind: 'function' }
+  if (ts.isNewExpression(expression)) {
+    const exported = plaitName(expression.expression, imports)
+    const name = ts.isIdentifier(expression.expression) ? expression.expression.text : ts.isPropertyAccessExpression(expression.expression) ? expression.expression.name.text : undefined
+    if (exported === 'Parameter') {
+      const first = expression.arguments?.[0]
+      const description = stringProperty(expression.arguments?.[1], 'description')
+      return description === undefined ? { kind: 'parameter' } : { kind: 'parameter', description, ...(first && ts.isStringLiteralLike(first) ? {} : {}) }
+    }
+    if (exported !== undefined && moduleExports.has(exported)) {
+      const alias = exported === 'LLMInference' ? stringProperty(expression.arguments?.[0], 'alias') : undefined
+      return alias === undefined ? { kind: 'module', type: exported } : { kind: 'module', type: exported, alias }
+    }
+    if (name !== undefined && moduleClasses.has(name)) return { kind: 'module', type: name }
+    if (name !== undefined && dataConstructors.has(name)) return { kind: 'data' }
+    return name === undefined ? { kind: 'unknown' } : { kind: 'unknown', type: name }
+  }
+  if (ts.isArrayLiteralExpression(expression)) {
+    const kinds = expression.elements.map((element) => classifyInitializer(element, imports, moduleClasses).kind)
+    return kinds.some((kind) => kind === 'module' || kind === 'unknown') ? { kind: 'module', type: 'Array' } : { kind: 'data' }
+  }
+  if (ts.isObjectLiteralExpression(expression)) {
+    const kinds = expression.properties.map((property) => (ts.isPropertyAssignment(property) ? classifyInitializer(property.initializer, imports, moduleClasses).kind : 'data'))
+    return kinds.some((kind) => kind === 'module' || kind === 'unknown') ? { kind: 'module', type: 'Object' } : { kind: 'data' }
+  }
+  return { kind: 'data' }
+}
+
+/**
+ * Finds the classes to compile and what their fields hold.
+ *
+ * @example
+ * ```ts
+ * const { candidates } = findCandidates(parse(source, 'app.ts'))
+ * candidates.map((candidate) => candidate.name) // ['ExtractAndCompare']
+ * ```
+ */
+export function findCandidates(parsed: Parsed): Candidates {
+  const { sf } = parsed
+  const imports: PlaitImports = { named: new Map(), namespaces: new Set() }
+  for (const statement of sf.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier) || statement.moduleSpecifier.text !== 'plait') continue
+    const bindings = statement.importClause?.namedBindings
+    if (!bindings) continue
+    if (ts.isNamespaceImport(bindings)) imports.namespaces.add(bindings.name.text)
+    else for (const element of bindings.elements) imports.named.set(element.name.text, (element.propertyName ?? element.name).text)
+  }
+  const directive = directives(sf.statements).includes('use plait')
+
+  // Every class of the file, by name where it has one.
+  const classes: ts.ClassLikeDeclaration[] = []
+  const byName = new Map<string, ts.ClassLikeDeclaration>()
+  const visit = (node: ts.Node): void => {
+    if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) {
+      classes.push(node)
+      const name = node.name?.text ?? (ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name) ? node.parent.name.text : undefined)
+      if (name !== undefined) byName.set(name, node)
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(sf)
+
+  const baseOf = (node: ts.ClassLikeDeclaration): ts.Expression | undefined =>
+    node.heritageClauses?.find((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression
+  const isModuleClass = (node: ts.ClassLikeDeclaration, seen = new Set<ts.Node>()): boolean => {
+    if (seen.has(node)) return false
+    seen.add(node)
+    const base = baseOf(node)
+    if (!base) return false
+    const exported = plaitName(base, imports)
+    if (exported !== undefined) return moduleExports.has(exported)
+    if (ts.isIdentifier(base)) {
+      const local = byName.get(base.text)
+      return local !== undefined && isModuleClass(local, seen)
+    }
+    return false
+  }
+  const moduleClasses = new Set<string>()
+  for (const [name, node] of byName) if (isModuleClass(node)) moduleClasses.add(name)
+
+  const fieldsOf = (node: ts.ClassLikeDeclaration, seen = new Set<ts.Node>()): Map<string, FieldInfo> => {
+    const fields = new Map<string, FieldInfo>()
+    if (seen.has(node)) return fields
+    seen.add(node)
+    const base = baseOf(node)
+    if (base && ts.isIdentifier(base)) {
+      const local = byName.get(base.text)
+      if (local) for (const [name, info] of fieldsOf(local, seen)) fields.set(name, info)
+    }
+    const methods = new Set<string>()
+    for (const member of node.members) {
+      const name = memberName(member.name)
+      if (name !== undefined && (ts.isMethodDeclaration(member) || ts.isGetAccessorDeclaration(member) || ts.isSetAccessorDeclaration(member))) methods.add(name)
+    }
+    for (const member of node.members) {
+      const name = memberName(member.name)
+      if (name === undefined || name === 'forward') continue
+      if (ts.isMethodDeclaration(member) || ts.isGetAccessorDeclaration(member) || ts.isSetAccessorDeclaration(member)) {
+        const body = member.body
+        fields.set(name, { name, kind: 'method', callsModules: body !== undefined && hasThisCall(body, methods) })
+      } else if (ts.isPropertyDeclaration(member)) {
+        if (member.initializer) fields.set(name, { name, ...classifyInitializer(member.initializer, imports, moduleClasses) })
+        else if (!fields.has(name)) fields.set(name, { name, kind: 'unknown' })
+      } else if (ts.isConstructorDeclaration(member) && member.body) {
+        for (const statement of member.body.statements) {
+          if (!ts.isExpressionStatement(statement) || !ts.isBinaryExpression(statement.expression) || statement.expression.operatorToken.kind !== ts.SyntaxKind.EqualsToken) continue
+          const target = statement.expression.left
+          if (ts.isPropertyAccessExpression(target) && target.expression.kind === ts.SyntaxKind.ThisKeyword) {
+            fields.set(target.name.text, { name: target.name.text, ...classifyInitializer(statement.expression.right, imports, moduleClasses) })
+          }
+        }
+      }
+    }
+    return fields
+  }
+
+  const candidates: Candidate[] = []
+  for (const node of classes) {
+    const forward = node.members.find(
+      (member): member is ts.MethodDeclaration => ts.isMethodDeclaration(member) && memberName(member.name) === 'forward' && member.body !== undefined && !member.modifiers?.some((modifier) => modifier.kind === ts.SyntaxKind.StaticKeyword),
+    )
+    if (!forward) continue
+    if (!directive && !isModuleClass(node)) continue
+    const name = node.name?.text ?? (ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name) ? node.parent.name.text : 'AnonymousModule')
+    const optedOut = directives(forward.body!.statements).includes('use no plait')
+    candidates.push({ name, node, forward, fields: fieldsOf(node), optedOut })
+  }
+  return { imports, candidates, directive }
+}

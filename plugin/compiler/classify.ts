@@ -1,0 +1,477 @@
+/**
+ * Passes 5 and 6, classify and validate: decides how each statement of a forward() is lowered
+ * (a plain statement, a conditional that carries assigned variables out of its branches, a
+ * conditional or loop after which the rest of forward() continues, a loop mapped over a pending
+ * array) and reports what cannot be compiled, as catalogue diagnostics.
+ */
+import ts from 'typescript'
+import type { Diagnostic } from '../../src/graph/types.js'
+import { makeDiagnostic, type DiagnosticCode } from './diagnostics.js'
+import { moduleExports, plaitName } from './candidates.js'
+import { lineColumn, lineText, type Parsed } from './parse.js'
+import { skipOuter, type Facts } from './pending.js'
+import { isFunctionLike, mutatingMethods, type Binding } from './scope.js'
+
+/** How one statement is lowered. */
+export type StatementPlan =
+  /** An `if` on a plain value; `continues` when a branch holds a continuation. */
+  | { kind: 'if-plain'; continues: boolean }
+  /** An `if` on a pending value whose branches assign outer variables: `[a, b] = cond(...)`. */
+  | { kind: 'if-values'; assigned: Binding[]; snapshot: Binding[]; ordered: boolean }
+  /** An `if` on a pending value after which the rest of the function continues inside the branches. */
+  | { kind: 'if-continue' }
+  /** A loop over a plain array, or any other plain loop. */
+  | { kind: 'loop-plain' }
+  /** `for..of` over a pending array whose body is self-contained: a map node. */
+  | { kind: 'for-map'; snapshot: Binding[] }
+  /** `for..of` over a pending array: the loop and the rest of the function run once it resolves. */
+  | { kind: 'for-after' }
+  /** A block holding a continuation. */
+  | { kind: 'block-continue' }
+
+/** Result of the passes. */
+export interface Classification {
+  plans: Map<ts.Statement, StatementPlan>
+  diagnostics: Diagnostic[]
+  /** `await`s on values that are not pending: kept, so forward() stays async. */
+  keptAwaits: ts.AwaitExpression[]
+  /** A PL2xx was found: leave forward() to the tracer. */
+  fallback: boolean
+}
+
+interface Context {
+  /** The rest of the enclosing function may move into a continuation. */
+  canContinue: boolean
+  inLoop: boolean
+  /** Code that may run later than the code after it (a branch on a pending value, a callback over a pending array). */
+  deferred: ts.Node | undefined
+}
+
+/** Array methods whose callback result is needed at once, with the helper to use instead. */
+const syncCallbackHelpers: Record<string, string> = {
+  filter: 'pfilter',
+  find: 'pfind',
+  findIndex: 'pfind',
+  findLast: 'pfind',
+  findLastIndex: 'pfind',
+  some: 'psome',
+  every: 'pevery',
+  sort: 'psortBy',
+  toSorted: 'psortBy',
+  reduce: 'pmap',
+  reduceRight: 'pmap',
+  flatMap: 'pmap',
+}
+
+/** Whether `inner` is `outer` or inside it. */
+export function within(inner: ts.Node, outer: ts.Node): boolean {
+  return inner.pos >= outer.pos && inner.end <= outer.end
+}
+
+/**
+ * Classifies the statements of a forward() and validates it.
+ *
+ * @example
+ * ```ts
+ * const { plans, diagnostics } = classify(parsed, facts)
+ * ```
+ */
+export function classify(parsed: Parsed, facts: Facts, strict = false): Classification {
+  const plans = new Map<ts.Statement, StatementPlan>()
+  const diagnostics: Diagnostic[] = []
+  const keptAwaits: ts.AwaitExpression[] = []
+  let fallback = false
+  let closures = false
+  const { forward } = facts.candidate
+  const scope = facts.scope
+
+  const report = (code: DiagnosticCode, node: ts.Node, values: Record<string, string> = {}): void => {
+    const start = node.getStart(parsed.sf)
+    const { line, column } = lineColumn(parsed, start)
+    const diagnostic = makeDiagnostic(code, { file: parsed.file, line, column, lineText: lineText(parsed, line) }, values, strict)
+    if (code.startsWith('PL2')) fallback = true
+    if (!diagnostics.some((existing) => existing.code === diagnostic.code && existing.location?.line === line && existing.location.column === column)) diagnostics.push(diagnostic)
+  }
+
+  const declaredIn = (binding: Binding, region: ts.Node): boolean => within(binding.decl, region)
+
+  /** Outer bindings assigned, changed in place, or read inside `region`. */
+  const outerUse = (region: ts.Node) => {
+    const assigned: Binding[] = []
+    const mutated: Binding[] = []
+    const read: Binding[] = []
+    const add = (list: Binding[], binding: Binding | undefined) => {
+      if (binding && !declaredIn(binding, region) && !list.includes(binding)) list.push(binding)
+    }
+    const root = (expression: ts.Expression): Binding | undefined => {
+      let current = skipOuter(expression)
+      while (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) current = skipOuter(current.expression)
+      return ts.isIdentifier(current) ? scope.refs.get(current) : undefined
+    }
+    const target = (expression: ts.Expression): void => {
+      const inner = skipOuter(expression)
+      if (ts.isIdentifier(inner)) add(assigned, scope.refs.get(inner))
+      else if (ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner)) add(mutated, root(inner))
+      else if (ts.isArrayLiteralExpression(inner)) inner.elements.forEach((element) => target(ts.isSpreadElement(element) ? element.expression : element))
+      else if (ts.isObjectLiteralExpression(inner)) {
+        for (const property of inner.properties) {
+          if (ts.isShorthandPropertyAssignment(property)) target(property.name)
+          else if (ts.isPropertyAssignment(property)) target(property.initializer)
+        }
+      }
+    }
+    const visit = (node: ts.Node): void => {
+      if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) target(node.left)
+      else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) target(node.operand)
+      else if (ts.isDeleteExpression(node)) target(node.expression)
+      else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && mutatingMethods.has(node.expression.name.text)) add(mutated, root(node.expression.expression))
+      if (ts.isIdentifier(node)) add(read, scope.refs.get(node))
+      ts.forEachChild(node, visit)
+    }
+    visit(region)
+    return { assigned, mutated, read }
+  }
+
+  /** `return`, `throw`, or `break`/`continue` leaving `region`. */
+  const hasExit = (region: ts.Node): ts.Node | undefined => {
+    let found: ts.Node | undefined
+    const visit = (node: ts.Node, loops: number, switches: number): void => {
+      if (found || isFunctionLike(node) || ts.isClassLike(node)) return
+      if (ts.isReturnStatement(node) || ts.isThrowStatement(node)) found = node
+      else if (ts.isBreakStatement(node) && (node.label || loops + switches === 0)) found = node
+      else if (ts.isContinueStatement(node) && (node.label || loops === 0)) found = node
+      const loop = ts.isIterationStatement(node, false) ? 1 : 0
+      const inSwitch = ts.isSwitchStatement(node) ? 1 : 0
+      ts.forEachChild(node, (child) => visit(child, loops + loop, switches + inSwitch))
+    }
+    visit(region, 0, 0)
+    return found
+  }
+
+  const containsCallOrEffect = (node: ts.Node): boolean => {
+    let found = false
+    const visit = (child: ts.Node): void => {
+      if (found) return
+      if (ts.isCallExpression(child) || ts.isNewExpression(child) || ts.isThrowStatement(child) || ts.isTaggedTemplateExpression(child)) found = true
+      else if (ts.isBinaryExpression(child) && child.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && child.operatorToken.kind <= ts.SyntaxKind.LastAssignment && !ts.isIdentifier(skipOuter(child.left))) found = true
+      else ts.forEachChild(child, visit)
+    }
+    visit(node)
+    return found
+  }
+
+  /** Classifies a list of statements; true when one of them is a continuation point. */
+  const list = (statements: readonly ts.Statement[], context: Context): boolean => {
+    let continues = false
+    for (const statement of statements) if (stmt(statement, context)) continues = true
+    return continues
+  }
+  const block = (statement: ts.Statement, context: Context): boolean => (ts.isBlock(statement) ? list(statement.statements, context) : stmt(statement, context))
+
+  /** Classifies one statement; true when it is a continuation point. */
+  const stmt = (statement: ts.Statement, context: Context): boolean => {
+    expressions(statement, context)
+    if (ts.isBlock(statement)) {
+      const continues = list(statement.statements, context)
+      if (continues) plans.set(statement, { kind: 'block-continue' })
+      return continues
+    }
+    if (ts.isIfStatement(statement)) {
+      if (!facts.isPending(statement.expression)) {
+        const continues = block(statement.thenStatement, context) || (statement.elseStatement ? block(statement.elseStatement, context) : false)
+        plans.set(statement, { kind: 'if-plain', continues })
+        return continues
+      }
+      closures = true
+      const exit = hasExit(statement.thenStatement) ?? (statement.elseStatement ? hasExit(statement.elseStatement) : undefined)
+      if (exit && context.inLoop) {
+        report('PL109', exit, { keyword: ts.isReturnStatement(exit) ? 'return' : ts.isThrowStatement(exit) ? 'throw' : ts.isBreakStatement(exit) ? 'break' : 'continue' })
+        return false
+      }
+      const branches = [statement.thenStatement, ...(statement.elseStatement ? [statement.elseStatement] : [])]
+      const uses = branches.map(outerUse)
+      const mutated = uses.flatMap((use) => use.mutated)
+      const readsMutated = uses.flatMap((use) => use.read).filter((binding) => binding.mutated)
+      const inner: Context = { canContinue: false, inLoop: context.inLoop, deferred: statement }
+      // A trial run: do the branches need a continuation of their own?
+      const needsContinuation = exit !== undefined || mutated.length > 0 || readsMutated.length > 0 || branches.some((branch) => branchNeedsContinuation(branch, context))
+      if (needsContinuation) {
+        if (!context.canContinue) {
+          const culprit = mutated[0] ?? readsMutated[0]
+          report('PL110', statement, { what: 'This `if` on an LLM result', name: culprit?.name ?? 'state' })
+          return false
+        }
+        plans.set(statement, { kind: 'if-continue' })
+        for (const branch of branches) block(branch, { canContinue: true, inLoop: false, deferred: undefined })
+        return true
+      }
+      const assigned = uses.flatMap((use) => use.assigned).filter((binding, index, all) => all.indexOf(binding) === index)
+      const snapshot = uses
+        .flatMap((use) => [...use.read, ...use.assigned])
+        .filter((binding, index, all) => all.indexOf(binding) === index && binding.reassigned)
+      plans.set(statement, { kind: 'if-values', assigned, snapshot, ordered: branches.some(containsCallOrEffect) })
+      for (const branch of branches) block(branch, inner)
+      return false
+    }
+    if (ts.isForOfStatement(statement)) {
+      if (statement.awaitModifier) {
+        report('PL203', statement, { what: '`for await`', how: 'Collect the items first (`const items = await Array.fromAsync(stream)`) and pass them to the pipeline' })
+        return false
+      }
+      if (!facts.isPending(statement.expression)) {
+        plans.set(statement, { kind: 'loop-plain' })
+        block(statement.statement, { canContinue: false, inLoop: true, deferred: context.deferred })
+        return false
+      }
+      closures = true
+      const use = outerUse(statement.statement)
+      const exit = hasExit(statement.statement)
+      const pure = !exit && use.assigned.length === 0 && use.mutated.length === 0
+      if (pure) {
+        plans.set(statement, { kind: 'for-map', snapshot: use.read.filter((binding) => binding.reassigned) })
+        block(statement.statement, { canContinue: false, inLoop: true, deferred: statement })
+        return false
+      }
+      if (!context.canContinue) {
+        report('PL110', statement, { what: 'This loop over a pending array', name: (use.mutated[0] ?? use.assigned[0])?.name ?? 'state' })
+        return false
+      }
+      if (exit && (ts.isReturnStatement(exit) || ts.isThrowStatement(exit)) === false) {
+        // break/continue of this loop itself are fine: the loop runs on the resolved array.
+      }
+      plans.set(statement, { kind: 'for-after' })
+      block(statement.statement, { canContinue: false, inLoop: true, deferred: undefined })
+      return true
+    }
+    if (ts.isForStatement(statement) || ts.isWhileStatement(statement) || ts.isDoStatement(statement)) {
+      const parts = ts.isForStatement(statement) ? [statement.condition, statement.incrementor] : [statement.expression]
+      const pending = parts.find((part) => part !== undefined && facts.isPending(part))
+      if (pending) report('PL103', pending)
+      plans.set(statement, { kind: 'loop-plain' })
+      block(statement.statement, { canContinue: false, inLoop: true, deferred: context.deferred })
+      return false
+    }
+    if (ts.isForInStatement(statement)) {
+      if (facts.isPending(statement.expression)) report('PL111', statement.expression, { what: '`for..in` over a pending value', how: 'Select the fields you need (`reply.title`), or `await` the value first in an async forward()' })
+      plans.set(statement, { kind: 'loop-plain' })
+      block(statement.statement, { canContinue: false, inLoop: true, deferred: context.deferred })
+      return false
+    }
+    if (ts.isSwitchStatement(statement)) {
+      if (facts.isPending(statement.expression)) report('PL202', statement.expression)
+      for (const clause of statement.caseBlock.clauses) list(clause.statements, { canContinue: false, inLoop: true, deferred: context.deferred })
+      return false
+    }
+    if (ts.isTryStatement(statement)) {
+      if (facts.containsModuleCall(statement) || [statement.tryBlock, statement.catchClause, statement.finallyBlock].some((part) => part && containsPending(part))) report('PL201', statement)
+      return false
+    }
+    if (ts.isLabeledStatement(statement)) {
+      report('PL107', statement, { what: 'A labelled statement', how: 'use a flag variable or split the loop into a helper' })
+      return false
+    }
+    if (ts.isWithStatement(statement)) {
+      report('PL107', statement, { what: '`with`', how: 'name the object (`obj.field`)' })
+      return false
+    }
+    return false
+  }
+
+  /** Without reporting: would classifying `branch` as a deferred region need a continuation? */
+  const branchNeedsContinuation = (branch: ts.Statement, context: Context): boolean => {
+    let needs = false
+    const visit = (node: ts.Node): void => {
+      if (needs || isFunctionLike(node)) return
+      if (ts.isForOfStatement(node) && facts.isPending(node.expression)) {
+        const use = outerUse(node.statement)
+        if (hasExit(node.statement) || use.assigned.length > 0 || use.mutated.length > 0) needs = true
+      }
+      ts.forEachChild(node, visit)
+    }
+    void context
+    visit(branch)
+    return needs
+  }
+
+  const containsPending = (node: ts.Node): boolean => {
+    let found = false
+    const visit = (child: ts.Node): void => {
+      if (found) return
+      if (ts.isExpression(child) && !isFunctionLike(child) && facts.isPending(child)) found = true
+      else ts.forEachChild(child, visit)
+    }
+    visit(node)
+    return found
+  }
+
+  /** Expression-level checks of one statement (not of statements nested in it). */
+  const expressions = (statement: ts.Statement, context: Context): void => {
+    const visit = (node: ts.Node, fnDepth: number): void => {
+      if (ts.isStatement(node) && node !== statement && !ts.isBlock(node) && fnDepth === 0) return
+      if (ts.isBlock(node) && node !== statement && fnDepth === 0) return
+      check(node, context, fnDepth)
+      if (isFunctionLike(node)) {
+        // Compiled callbacks have their own statements: classify them.
+        if (compiledCallback(node)) {
+          const body = node.body
+          const receiver = callbackReceiver(node)
+          const deferredCallback = receiver !== undefined && facts.isPending(receiver)
+          closures = true
+          if (body && ts.isBlock(body)) {
+            if (deferredCallback) {
+              const use = outerUse(body)
+              const culprit = use.assigned[0] ?? use.mutated[0]
+              if (culprit) report('PL110', node, { what: 'This callback over a pending array', name: culprit.name })
+            }
+            list(body.statements, { canContinue: true, inLoop: false, deferred: deferredCallback ? node : undefined })
+          } else if (body) ts.forEachChild(body, (child) => visit(child, fnDepth))
+          return
+        }
+        ts.forEachChild(node, (child) => visit(child, fnDepth + 1))
+        return
+      }
+      ts.forEachChild(node, (child) => visit(child, fnDepth))
+    }
+    if (ts.isBlock(statement)) return
+    ts.forEachChild(statement, (child) => visit(child, 0))
+  }
+
+  /** A function passed directly to `.map()`/`.forEach()` that calls modules: compiled in place. */
+  const compiledCallback = (fn: ts.Node): fn is ts.ArrowFunction | ts.FunctionExpression => {
+    if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false
+    const call = fn.parent
+    if (!ts.isCallExpression(call) || call.arguments[0] !== fn || !ts.isPropertyAccessExpression(call.expression)) return false
+    const method = call.expression.name.text
+    return (method === 'map' || method === 'forEach') && facts.containsModuleCall(fn)
+  }
+  const callbackReceiver = (fn: ts.Node): ts.Expression | undefined => {
+    const call = fn.parent
+    return ts.isCallExpression(call) && ts.isPropertyAccessExpression(call.expression) ? call.expression.expression : undefined
+  }
+
+  const thisWrites = new Map<string, ts.Node>()
+  const thisReads: Array<[string, ts.Node]> = []
+
+  const check = (node: ts.Node, context: Context, fnDepth: number): void => {
+    void context
+    if (ts.isAwaitExpression(node) && fnDepth === 0) {
+      if (!facts.isPending(node.expression)) keptAwaits.push(node)
+    }
+    if (ts.isAwaitExpression(node) && fnDepth > 0) {
+      const fn = ts.findAncestor(node, isFunctionLike)
+      if (fn && fn !== forward && compiledCallback(fn)) report('PL203', node, { what: '`await` inside a callback that calls modules', how: 'Drop the `await` (module calls need none in compiled code), or use `await pmap(items, async (item) => ...)` from plait' })
+    }
+    if (ts.isYieldExpression(node)) report('PL107', node, { what: '`yield`', how: 'return an array instead' })
+    if (ts.isIdentifier(node) && node.text === 'arguments' && !scope.refs.has(node) && fnDepth === 0) {
+      report('PL203', node, { what: '`arguments`', how: 'Name the parameters (`forward(...inputs)`)' })
+    }
+    if (ts.isCallExpression(node)) {
+      const callee = skipOuter(node.expression)
+      if (ts.isIdentifier(callee) && callee.text === 'eval' && !scope.refs.has(callee)) report('PL107', node, { what: '`eval`', how: 'call the code directly' })
+      if (facts.isDynamicThisCallee(node)) report('PL106', node, { what: '`this[...]`' })
+      if (ts.isPropertyAccessExpression(callee)) {
+        const method = callee.name.text
+        const helper = syncCallbackHelpers[method]
+        const callback = node.arguments.find((argument) => isFunctionLike(skipOuter(argument)))
+        if (helper && callback && facts.containsModuleCall(callback)) {
+          report('PL101', node, { method, helper: method === 'flatMap' ? 'pmap' : method.startsWith('reduce') ? 'pmap' : helper })
+        }
+        if (mutatingMethods.has(method)) {
+          let root: ts.Expression = skipOuter(callee.expression)
+          while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression)
+          const receiver = skipOuter(callee.expression)
+          if (ts.isIdentifier(root) && (facts.mayBeFuture(receiver) || (receiver !== root && facts.isPending(receiver)))) {
+            report('PL108', node, { what: `\`.${method}()\``, how: method === 'sort' || method === 'reverse' ? `\`const sorted = items.to${method === 'sort' ? 'Sorted' : 'Reversed'}()\`` : '`const more = items.concat([item])`' })
+          }
+        }
+      }
+      const moduleCall = facts.moduleCall(node)
+      if (moduleCall) {
+        for (const argument of node.arguments) {
+          if (ts.isSpreadElement(argument) && facts.isPending(argument.expression)) report('PL111', argument, { what: 'Spreading a pending value into the arguments of a module call', how: 'Pass the value itself, or give the module a `combine` option' })
+        }
+      }
+    }
+    if (ts.isNewExpression(node)) {
+      const exported = plaitName(skipOuter(node.expression), facts.imports)
+      if (exported !== undefined && moduleExports.has(exported)) report('PL102', node, { action: 'creates' })
+    }
+    if (isFunctionLike(node) && node !== forward && facts.containsModuleCall(node)) {
+      const parent = node.parent
+      const allowed = compiledCallback(node) || (ts.isCallExpression(parent) && facts.plaitHelper(parent) !== undefined)
+      const syncMethod = ts.isCallExpression(parent) && ts.isPropertyAccessExpression(parent.expression) && syncCallbackHelpers[parent.expression.name.text] !== undefined
+      if (!allowed && !syncMethod) {
+        const how = ts.isVariableDeclaration(parent) ? 'stored in a variable' : ts.isCallExpression(parent) ? 'passed to a function' : ts.isReturnStatement(parent) ? 'returned' : 'defined here'
+        report('PL105', node, { how })
+      }
+    }
+    // Module references used as values.
+    if (ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword && fnDepth >= 0) {
+      const name = node.name.text
+      const field = facts.candidate.fields.get(name)
+      const parent = node.parent
+      const isWrite = ts.isBinaryExpression(parent) && parent.left === node && parent.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && parent.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+      const isUpdate = (ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent)) && (parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken)
+      if (isWrite || isUpdate) {
+        if (field?.kind === 'module' || (isWrite && ts.isBinaryExpression(parent) && ts.isNewExpression(skipOuter(parent.right)) && moduleExports.has(plaitName(skipOuter((skipOuter(parent.right) as ts.NewExpression).expression), facts.imports) ?? ''))) {
+          report('PL102', parent, { action: 'reassigns' })
+        }
+        if (!thisWrites.has(name)) thisWrites.set(name, node)
+        if (isUpdate || (isWrite && ts.isBinaryExpression(parent) && parent.operatorToken.kind !== ts.SyntaxKind.EqualsToken)) thisReads.push([name, node])
+      } else {
+        thisReads.push([name, node])
+        const used = ts.isCallExpression(parent) && parent.expression === node
+        const chained = ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)
+        const aliased = ts.isVariableDeclaration(parent) && parent.initializer === node
+        if (field?.kind === 'module' && !used && !chained && !aliased) report('PL106', node, { what: `\`this.${name}\` is passed around as a value` })
+      }
+    }
+    // Assignments inside larger expressions.
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment && fnDepth === 0) {
+      const parent = node.parent
+      const statementLevel = ts.isExpressionStatement(parent) || (ts.isForStatement(parent) && (parent.initializer === node || parent.incrementor === node))
+      if (!statementLevel && (facts.isPending(node.right) || facts.isPending(node.left))) report('PL111', node, { what: 'An assignment inside a larger expression', how: 'Assign in a statement of its own, then use the variable' })
+      if (statementLevel && (ts.isObjectLiteralExpression(skipOuter(node.left)) || ts.isArrayLiteralExpression(skipOuter(node.left))) && facts.isPending(node.right)) {
+        report('PL111', node, { what: 'A destructuring assignment of a pending value', how: 'Declare new variables: `const { a, b } = value`' })
+      }
+      const target = skipOuter(node.left)
+      if ((ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) && target.expression.kind !== ts.SyntaxKind.ThisKeyword) {
+        let root: ts.Expression = skipOuter(target.expression)
+        while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression)
+        const holder = skipOuter(target.expression)
+        if (facts.mayBeFuture(holder) || (holder !== root && facts.isPending(holder))) report('PL108', node, { what: 'Assigning a property', how: '`const updated = { ...value, field: newValue }`' })
+      }
+    }
+    if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken) && fnDepth === 0) {
+      const parent = node.parent
+      const statementLevel = ts.isExpressionStatement(parent) || (ts.isForStatement(parent) && parent.incrementor === node)
+      if (!statementLevel && facts.isPending(node.operand)) report('PL111', node, { what: 'An increment inside a larger expression', how: 'Increment in a statement of its own' })
+    }
+    if (ts.isDeleteExpression(node) && facts.isPending(node.expression)) report('PL108', node, { what: '`delete`', how: 'select the fields you keep into a new object' })
+    // Destructuring defaults and computed keys of pending values.
+    if (ts.isVariableDeclaration(node) && !ts.isIdentifier(node.name) && node.initializer && facts.isPending(node.initializer)) {
+      const bad = (name: ts.BindingName): ts.Node | undefined => {
+        if (ts.isIdentifier(name)) return undefined
+        for (const element of name.elements) {
+          if (!ts.isBindingElement(element)) continue
+          if (element.initializer && (facts.isPending(element.initializer) || facts.containsModuleCall(element.initializer))) return element
+          if (element.propertyName && ts.isComputedPropertyName(element.propertyName)) return element
+          const inner = bad(element.name)
+          if (inner) return inner
+        }
+        return undefined
+      }
+      const found = bad(node.name)
+      if (found) report('PL111', found, { what: 'A default value or computed key in a pattern over a pending value', how: 'Select the field first (`const value = reply.field`), then apply the default with `??`' })
+    }
+  }
+
+  if (forward.asteriskToken) report('PL107', forward, { what: 'A generator forward()', how: 'return an array instead of yielding' })
+  if (forward.body) list(forward.body.statements, { canContinue: true, inLoop: false, deferred: undefined })
+  for (const [name, node] of thisReads) if (thisWrites.has(name) && thisWrites.get(name) !== node) report('PL104', node, { name })
+  if (keptAwaits.length > 0 && closures) {
+    report('PL203', keptAwaits[0]!, { what: '`await` on a value that is not an LLM result, together with branches or loops on LLM results,', how: 'Compute the awaited value before calling the pipeline and pass it in' })
+  }
+  diagnostics.sort((first, second) => (first.location?.line ?? 0) - (second.location?.line ?? 0) || (first.location?.column ?? 0) - (second.location?.column ?? 0))
+  return { plans, diagnostics, keptAwaits, fallback }
+}

@@ -1,0 +1,61 @@
+/**
+ * Pass 8, emit graph: the graph IR v1 of one compiled forward(), with `source: 'compiler'`,
+ * static ids and locations, the module tree and parameters as the class's fields show them, the
+ * file, a hash of the source and the compiler version. `graphToJSON` gives its deterministic text.
+ */
+import { createHash } from 'node:crypto'
+import type { Diagnostic, Graph, GraphModule, GraphParameter } from '../../src/graph/types.js'
+import type { Candidate, FieldInfo } from './candidates.js'
+import type { Lowered } from './lower.js'
+import type { Parsed } from './parse.js'
+
+/** The compiler's version, written into every graph (bump it when generated code or graphs change). */
+export const compilerVersion = '0.1.0'
+
+/** SHA-256 of a text, in hex. */
+export function sourceHash(source: string): string {
+  return createHash('sha256').update(source).digest('hex')
+}
+
+/**
+ * The graph of a compiled forward().
+ *
+ * @example
+ * ```ts
+ * const graph = emitGraph(parsed, candidate, lowered, [], classFields)
+ * graphToJSON(graph) // the text of .plait/ExtractAndCompare.graph.json
+ * ```
+ */
+export function emitGraph(parsed: Parsed, candidate: Candidate, lowered: Lowered, diagnostics: Diagnostic[], classes: Map<string, Map<string, FieldInfo>>, version = compilerVersion): Graph {
+  const modules: GraphModule[] = [{ path: '', type: candidate.name }]
+  const parameters: GraphParameter[] = []
+  const walk = (fields: Map<string, FieldInfo>, prefix: string, seen: Set<Map<string, FieldInfo>>) => {
+    if (seen.has(fields)) return
+    seen.add(fields)
+    for (const field of fields.values()) {
+      const path = prefix === '' ? field.name : `${prefix}.${field.name}`
+      if (field.kind === 'parameter') parameters.push({ path, description: field.description ?? '', requiresGrad: true })
+      if (field.kind !== 'module' || field.type === 'Array' || field.type === 'Object') continue
+      const module: GraphModule = { path, type: field.type ?? 'Module' }
+      if (field.alias !== undefined) module.alias = field.alias
+      modules.push(module)
+      const local = field.type === undefined ? undefined : classes.get(field.type)
+      if (local) walk(local, path, seen)
+    }
+  }
+  walk(candidate.fields, '', new Set())
+  return {
+    version: 1,
+    name: candidate.name,
+    source: 'compiler',
+    file: parsed.file,
+    sourceHash: sourceHash(parsed.source),
+    compilerVersion: version,
+    inputs: lowered.inputs,
+    nodes: lowered.nodes,
+    output: lowered.output,
+    modules,
+    parameters,
+    diagnostics,
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The plait compiler core: a pure function from source text to generated code, a source map,
+ * one graph per compiled forward() and diagnostics. Build time only: nothing loaded at run time
+ * imports it (or the TypeScript compiler it uses).
+ *
+ * Passes, each in its own file and testable on its own:
+ * parse -> find candidates -> scope -> pendingness -> classify and validate -> lower -> emit
+ * graph -> finish (the import of `enter`, the table of source locations, the source map).
+ */
+import MagicString from 'magic-string'
+import type { Diagnostic, Graph } from '../../src/graph/types.js'
+import { findCandidates, type FieldInfo } from './candidates.js'
+import { classify } from './classify.js'
+import { compilerVersion, emitGraph } from './graph.js'
+import { LocationTable, lower } from './lower.js'
+import { identifiersOf, TempNames } from './names.js'
+import { parse, type CompileOptions } from './parse.js'
+import { computePending } from './pending.js'
+import { analyzeScope } from './scope.js'
+import { composeSourceMaps, type SourceMap } from './sourcemap.js'
+
+export type { CompileOptions, SourceMapInput } from './parse.js'
+export type { SourceMap } from './sourcemap.js'
+export { catalogue, diagnosticsMarkdown, makeDiagnostic, type DiagnosticCode } from './diagnostics.js'
+export { compilerVersion } from './graph.js'
+
+/** What `compile()` gives back. */
+export interface CompileResult {
+  /** The generated code (the input itself when nothing was compiled). */
+  code: string
+  /** Source map of the edits (composed with `options.inputMap`); `null` when nothing changed. */
+  map: SourceMap | null
+  /** One graph per compiled forward(), in source order. */
+  graphs: Graph[]
+  /** Errors (PL1xx) and warnings (PL2xx), in source order. */
+  diagnostics: Diagnostic[]
+}
+
+/**
+ * Compiles every module class of one file: each `forward()` becomes code that builds its graph
+ * through `enter(this)` from 'plait/compiled', edited in place so that every statement keeps its
+ * line. A forward() with an error (PL1xx) or a tracer fallback (PL2xx) is left unchanged.
+ *
+ * @example
+ * ```ts
+ * import { compile } from './plugin/compiler/index.js'
+ * const { code, map, graphs, diagnostics } = compile(source, '/repo/src/app.ts', { root: '/repo' })
+ * for (const diagnostic of diagnostics) console.error(formatDiagnostic(diagnostic))
+ * ```
+ */
+export function compile(source: string, fileId: string, options: CompileOptions = {}): CompileResult {
+  const parsed = parse(source, fileId, options)
+  const { imports, candidates } = findCandidates(parsed)
+  const diagnostics: Diagnostic[] = []
+  const graphs: Graph[] = []
+  const active = candidates.filter((candidate) => !candidate.optedOut)
+  if (active.length === 0) return { code: source, map: null, graphs, diagnostics }
+
+  const ms = new MagicString(source)
+  const temps = new TempNames(identifiersOf(parsed.sf))
+  const scopeName = temps.reserve('$', '$p', '$plait')
+  const enterName = temps.reserve('enter', '$enter')
+  const locations = new LocationTable(temps.reserve('$L', '$plaitL'), parsed)
+  const classes = new Map<string, Map<string, FieldInfo>>(candidates.map((candidate) => [candidate.name, candidate.fields]))
+  let compiled = 0
+  for (const candidate of active) {
+    const scope = analyzeScope(candidate.forward)
+    const facts = computePending(candidate, imports, scope)
+    const classified = classify(parsed, facts, options.strict === true)
+    diagnostics.push(...classified.diagnostics)
+    if (classified.fallback || classified.diagnostics.some((diagnostic) => diagnostic.severity === 'error')) continue
+    const lowered = lower({ parsed, ms, facts, plans: classified.plans, temps, locations, scopeName, enterName, dropAsync: classified.keptAwaits.length === 0 })
+    graphs.push(emitGraph(parsed, candidate, lowered, [], classes, options.compilerVersion ?? compilerVersion))
+    compiled++
+  }
+  if (compiled === 0) return { code: source, map: null, graphs, diagnostics }
+
+  // Finish: the import and the location table go on the first line, so no line moves.
+  const shebang = source.startsWith('#!') ? source.indexOf('\n') + 1 : 0
+  const sites = locations.sites.map((site) => `{ file: ${JSON.stringify(site.file)}, line: ${site.line}, column: ${site.column} }`)
+  const importText = enterName === 'enter' ? `import { enter } from 'plait/compiled';` : `import { enter as ${enterName} } from 'plait/compiled';`
+  ms.prependLeft(shebang, `${importText} const ${locations.name} = [${sites.join(', ')}];`)
+  const code = ms.toString()
+  let map = ms.generateMap({ hires: 'boundary', source: parsed.fileId, file: parsed.fileId, includeContent: true }) as unknown as SourceMap
+  map = { version: 3, file: map.file, sources: map.sources, sourcesContent: map.sourcesContent, names: map.names, mappings: map.mappings }
+  if (options.inputMap) map = composeSourceMaps(map, options.inputMap)
+  return { code, map, graphs, diagnostics }
+}

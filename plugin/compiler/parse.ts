@@ -1,0 +1,77 @@
+/**
+ * Pass 1, parse: the source text as a TypeScript syntax tree (no type checker), and the
+ * root-relative file path used in locations and graphs.
+ */
+import ts from 'typescript'
+
+/** Options of `compile()` that every pass may read. */
+export interface CompileOptions {
+  /** Project root; locations and graph files use paths relative to it. Default: the file id as given. */
+  root?: string
+  /** PL2xx diagnostics become errors. */
+  strict?: boolean
+  /** A source map of the input (from an earlier transform), composed into the output map. */
+  inputMap?: SourceMapInput
+  /** Version written into graphs; defaults to the compiler's own. */
+  compilerVersion?: string
+}
+
+/** A source map as JSON (version 3). */
+export interface SourceMapInput {
+  version: number
+  sources: string[]
+  names: string[]
+  mappings: string
+  file?: string
+  sourceRoot?: string
+  sourcesContent?: Array<string | null>
+}
+
+/** The parsed file. */
+export interface Parsed {
+  source: string
+  fileId: string
+  /** Root-relative path with forward slashes (`fixtures/app.ts`). */
+  file: string
+  sf: ts.SourceFile
+  /** 0-based start offset of every line, for line and column look-ups. */
+  lineStarts: readonly number[]
+}
+
+/** The root-relative path of `fileId` (forward slashes), or `fileId` itself outside the root. */
+export function relativeFile(fileId: string, root: string | undefined): string {
+  const id = fileId.replace(/\?.*$/, '').replaceAll('\\', '/')
+  if (!root) return id
+  const base = root.replaceAll('\\', '/').replace(/\/?$/, '/')
+  return id.startsWith(base) ? id.slice(base.length) : id
+}
+
+/**
+ * Parses `source`: TypeScript for `.ts`/`.mts`/`.cts`/`.tsx`, JavaScript otherwise (already
+ * stripped code parses as TypeScript too, but JSX needs the right kind).
+ *
+ * @example
+ * ```ts
+ * const parsed = parse('class A {}', '/repo/src/a.ts', { root: '/repo' })
+ * parsed.file // 'src/a.ts'
+ * ```
+ */
+export function parse(source: string, fileId: string, options: CompileOptions = {}): Parsed {
+  const path = fileId.replace(/\?.*$/, '')
+  const kind = /\.tsx$/.test(path) ? ts.ScriptKind.TSX : /\.jsx$/.test(path) ? ts.ScriptKind.JSX : /\.[cm]?js$/.test(path) ? ts.ScriptKind.JS : ts.ScriptKind.TS
+  const sf = ts.createSourceFile(path, source, ts.ScriptTarget.Latest, true, kind)
+  return { source, fileId, file: relativeFile(fileId, options.root), sf, lineStarts: sf.getLineStarts() }
+}
+
+/** 1-based line and column of offset `pos`. */
+export function lineColumn(parsed: Parsed, pos: number): { line: number; column: number } {
+  const { line, character } = parsed.sf.getLineAndCharacterOfPosition(pos)
+  return { line: line + 1, column: character + 1 }
+}
+
+/** The text of the 1-based line `line`, without its line break. */
+export function lineText(parsed: Parsed, line: number): string {
+  const start = parsed.lineStarts[line - 1] ?? 0
+  const end = parsed.lineStarts[line] ?? parsed.source.length
+  return parsed.source.slice(start, end).replace(/\r?\n$/, '')
+}

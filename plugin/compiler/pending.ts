@@ -1,0 +1,296 @@
+/**
+ * Pass 4, pendingness: which bindings may hold a value that is not resolved yet (a future, or an
+ * array or object holding one). forward()'s parameters count as pending (a parent may pass
+ * futures); so do results of module calls, and anything computed from a pending value. The
+ * analysis over-approximates: the runtime takes a fast path on plain values, so treating a plain
+ * value as pending costs a little time and never changes a result.
+ */
+import ts from 'typescript'
+import { helperExports, plaitName, type Candidate, type PlaitImports } from './candidates.js'
+import { isFunctionLike, mutatingMethods, type Binding, type Scope } from './scope.js'
+
+/** A call of a child module, as the syntax shows it. */
+export interface ModuleCall {
+  /** The expression that gives the module (`this.extractor`, `this.experts[i]`, `summarize`). */
+  target: ts.Expression
+  /** Dotted module path (`extractor`, `heads.title`, `experts.0`); `experts` for a dynamic index. */
+  path: string
+  /** The `.forward` to remove, when written as `this.child.forward(x)`. */
+  forward?: ts.PropertyAccessExpression
+}
+
+/** Strips parentheses and type-only wrappers (`as`, `!`, `satisfies`, `<T>x`). */
+export function skipOuter(expression: ts.Expression): ts.Expression {
+  let current = expression
+  while (ts.isParenthesizedExpression(current) || ts.isAsExpression(current) || ts.isNonNullExpression(current) || ts.isSatisfiesExpression(current) || ts.isTypeAssertionExpression(current)) current = current.expression
+  return current
+}
+
+/** Strips type-only wrappers but keeps parentheses. */
+export function skipTypes(expression: ts.Expression): ts.Expression {
+  let current = expression
+  while (ts.isAsExpression(current) || ts.isNonNullExpression(current) || ts.isSatisfiesExpression(current) || ts.isTypeAssertionExpression(current)) current = current.expression
+  return current
+}
+
+/** The facts the later passes ask about a forward(). */
+export class Facts {
+  constructor(
+    readonly candidate: Candidate,
+    readonly imports: PlaitImports,
+    readonly scope: Scope,
+  ) {}
+
+  binding(id: ts.Identifier): Binding | undefined {
+    return this.scope.refs.get(id)
+  }
+
+  /** The field of `this.name` when `expression` is `this.name`. */
+  thisField(expression: ts.Expression): string | undefined {
+    const inner = skipOuter(expression)
+    return ts.isPropertyAccessExpression(inner) && inner.expression.kind === ts.SyntaxKind.ThisKeyword ? inner.name.text : undefined
+  }
+
+  /** Whether the field `name` of `this` may be a module (a module, or not known). */
+  isModuleField(name: string): boolean {
+    const field = this.candidate.fields.get(name)
+    return field === undefined || field.kind === 'module' || field.kind === 'unknown'
+  }
+
+  /** `this[expr](...)`: a callee the compiler cannot name. */
+  isDynamicThisCallee(call: ts.CallExpression): boolean {
+    const callee = skipOuter(call.expression)
+    return ts.isElementAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword
+  }
+
+  /** The module a call calls, if it calls one. */
+  moduleCall(call: ts.CallExpression): ModuleCall | undefined {
+    let callee = skipOuter(call.expression)
+    let forward: ts.PropertyAccessExpression | undefined
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'forward' && !callee.questionDotToken) {
+      forward = callee
+      callee = skipOuter(callee.expression)
+    }
+    if (ts.isIdentifier(callee)) {
+      const binding = this.binding(callee)
+      if (binding?.module !== undefined) return forward ? { target: callee, path: binding.module, forward } : { target: callee, path: binding.module }
+      return undefined
+    }
+    // A chain rooted at `this`: this.a, this.a.b, this.a[0], this.a[i].
+    const segments: string[] = []
+    let current: ts.Expression = callee
+    while (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) {
+      if (ts.isPropertyAccessExpression(current)) segments.unshift(current.name.text)
+      else {
+        const argument = skipOuter(current.argumentExpression)
+        segments.unshift(ts.isStringLiteralLike(argument) || ts.isNumericLiteral(argument) ? argument.text : '*')
+      }
+      current = skipOuter(current.expression)
+    }
+    if (current.kind !== ts.SyntaxKind.ThisKeyword || segments.length === 0) return undefined
+    const first = segments[0]!
+    if (first === '*') return undefined
+    const field = this.candidate.fields.get(first)
+    if (segments.length === 1) {
+      if (field && (field.kind === 'method' || field.kind === 'function' || field.kind === 'data' || field.kind === 'parameter')) return undefined
+    } else if (field && field.kind !== 'module' && field.kind !== 'unknown') return undefined
+    const dynamic = segments.indexOf('*')
+    const path = (dynamic === -1 ? segments : segments.slice(0, dynamic)).join('.')
+    return forward ? { target: callee, path, forward } : { target: callee, path }
+  }
+
+  /** `this.helper(...)`: a method or function field of the class. */
+  helperMethod(call: ts.CallExpression): { name: string; callsModules: boolean } | undefined {
+    const name = this.thisField(call.expression)
+    if (name === undefined) return undefined
+    const field = this.candidate.fields.get(name)
+    return field && (field.kind === 'method' || field.kind === 'function') ? { name, callsModules: field.callsModules === true } : undefined
+  }
+
+  /** The name of the async-aware plait helper a call calls (`pfilter`), if any. */
+  plaitHelper(call: ts.CallExpression): string | undefined {
+    const name = plaitName(skipOuter(call.expression), this.imports)
+    return name !== undefined && helperExports.has(name) ? name : undefined
+  }
+
+  /** Whether `node` contains a module call, not counting functions nested in it unless `deep`. */
+  containsModuleCall(node: ts.Node, deep = true): boolean {
+    let found = false
+    const visit = (child: ts.Node): void => {
+      if (found) return
+      if (ts.isCallExpression(child) && (this.moduleCall(child) || this.helperMethod(child)?.callsModules || this.isDynamicThisCallee(child))) {
+        found = true
+        return
+      }
+      if (isFunctionLike(child) && !deep) return
+      // `this` inside a `function` is not the module.
+      if (ts.isFunctionExpression(child) || ts.isFunctionDeclaration(child)) return
+      ts.forEachChild(child, visit)
+    }
+    visit(node)
+    return found
+  }
+
+  /** Whether an expression may be, or may hold, a pending value. */
+  isPending(node: ts.Expression): boolean {
+    const expression = skipOuter(node)
+    if (ts.isIdentifier(expression)) return this.binding(expression)?.pending === true
+    if (ts.isAwaitExpression(expression)) return this.isPending(expression.expression)
+    if (isFunctionLike(expression) || ts.isClassExpression(expression)) return false
+    if (ts.isCallExpression(expression)) {
+      if (this.moduleCall(expression) || this.isDynamicThisCallee(expression)) return true
+      if (this.helperMethod(expression)?.callsModules) return true
+      if (skipOuter(expression.expression).kind === ts.SyntaxKind.SuperKeyword || (ts.isPropertyAccessExpression(expression.expression) && expression.expression.expression.kind === ts.SyntaxKind.SuperKeyword)) return true
+      if (expression.arguments.some((argument) => (isFunctionLike(skipOuter(argument)) ? this.containsModuleCall(argument) : this.isPending(argument)))) return true
+      const callee = skipOuter(expression.expression)
+      if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) return this.isPending(callee.expression)
+      return false
+    }
+    if (ts.isNewExpression(expression)) return (expression.arguments ?? []).some((argument) => this.isPending(argument))
+    let found = false
+    ts.forEachChild(expression, (child) => {
+      if (!found && ts.isExpression(child) && this.isPending(child)) found = true
+      else if (!found && (ts.isTemplateSpan(child) || ts.isSpreadElement(child) || ts.isSpreadAssignment(child) || ts.isPropertyAssignment(child) || ts.isShorthandPropertyAssignment(child) || ts.isComputedPropertyName(child))) {
+        ts.forEachChild(child, (inner) => {
+          if (!found && ts.isExpression(inner) && this.isPending(inner)) found = true
+        })
+      }
+    })
+    return found
+  }
+
+  /** Whether an expression may itself be a future (not only hold one, as `[a, b]` does). */
+  mayBeFuture(node: ts.Expression): boolean {
+    const expression = skipOuter(node)
+    if (ts.isIdentifier(expression)) return this.binding(expression)?.future === true
+    if (ts.isArrayLiteralExpression(expression) || ts.isObjectLiteralExpression(expression)) return false
+    if (ts.isConditionalExpression(expression)) return this.isPending(expression.condition) || this.mayBeFuture(expression.whenTrue) || this.mayBeFuture(expression.whenFalse)
+    return this.isPending(expression)
+  }
+
+  /** Whether the value of an expression is known to be text. */
+  isStringish(node: ts.Expression): boolean {
+    const expression = skipOuter(node)
+    if (ts.isStringLiteralLike(expression) || ts.isTemplateExpression(expression)) return true
+    if (ts.isIdentifier(expression)) return this.binding(expression)?.stringish === true
+    if (ts.isCallExpression(expression) && ts.isIdentifier(expression.expression) && expression.expression.text === 'String' && !this.binding(expression.expression)) return true
+    if (ts.isBinaryExpression(expression) && expression.operatorToken.kind === ts.SyntaxKind.PlusToken) return this.isStringish(expression.left) || this.isStringish(expression.right)
+    return false
+  }
+}
+
+/**
+ * Marks the pending bindings of a forward(), to a fixed point, and records module aliases.
+ *
+ * @example
+ * ```ts
+ * const facts = computePending(candidate, imports, analyzeScope(candidate.forward))
+ * facts.isPending(someExpression)
+ * ```
+ */
+export function computePending(candidate: Candidate, imports: PlaitImports, scope: Scope): Facts {
+  const facts = new Facts(candidate, imports, scope)
+  const forward = candidate.forward
+  for (const binding of scope.bindings) if (binding.kind === 'param' && binding.fn === forward) binding.pending = binding.future = true
+
+  // Module aliases: `const summarize = this.summarizer`.
+  const aliases = (node: ts.Node): void => {
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) {
+      const field = facts.thisField(node.initializer)
+      const binding = scope.refs.get(node.name)
+      if (field !== undefined && binding && facts.isModuleField(field) && candidate.fields.get(field)?.kind !== undefined) binding.module = field
+    }
+    ts.forEachChild(node, aliases)
+  }
+  if (forward.body) aliases(forward.body)
+
+  // Flows: binding <- expression (or <- 'pending').
+  type Flow = { target: Binding; from: ts.Expression | 'pending'; holder?: boolean }
+  const flows: Flow[] = []
+  const bindPattern = (name: ts.BindingName | ts.Expression, from: ts.Expression | 'pending', holder = false): void => {
+    if (ts.isIdentifier(name)) {
+      const binding = scope.refs.get(name)
+      if (binding) flows.push(holder ? { target: binding, from, holder } : { target: binding, from })
+      return
+    }
+    if (ts.isObjectBindingPattern(name) || ts.isArrayBindingPattern(name)) {
+      for (const element of name.elements) if (ts.isBindingElement(element)) bindPattern(element.name, from, holder)
+      return
+    }
+    if (ts.isArrayLiteralExpression(name)) name.elements.forEach((element) => bindPattern(ts.isSpreadElement(element) ? element.expression : element, from))
+    else if (ts.isObjectLiteralExpression(name)) {
+      for (const property of name.properties) {
+        if (ts.isShorthandPropertyAssignment(property)) bindPattern(property.name, from)
+        else if (ts.isPropertyAssignment(property)) bindPattern(property.initializer, from)
+      }
+    } else if (ts.isPropertyAccessExpression(name) || ts.isElementAccessExpression(name)) {
+      let root: ts.Expression = name
+      while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression)
+      if (ts.isIdentifier(root)) bindPattern(root, from, true)
+    } else if (ts.isParenthesizedExpression(name)) bindPattern(name.expression, from)
+  }
+  const pendingTestDepth: boolean[] = []
+  const collect = (node: ts.Node): void => {
+    if (ts.isVariableDeclaration(node) && node.initializer) bindPattern(node.name, node.initializer)
+    else if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+      bindPattern(node.left, node.right)
+      if (pendingTestDepth.length > 0) bindPattern(node.left, 'pending')
+    } else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && pendingTestDepth.length > 0) bindPattern(node.operand, 'pending')
+    else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && mutatingMethods.has(node.expression.name.text)) {
+      let root: ts.Expression = node.expression.expression
+      while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression)
+      for (const argument of node.arguments) bindPattern(root, argument, true)
+    }
+    if (ts.isForOfStatement(node) && ts.isVariableDeclarationList(node.initializer)) {
+      for (const declaration of node.initializer.declarations) bindPattern(declaration.name, node.expression)
+    }
+    if (ts.isCallExpression(node)) {
+      // Callback parameters: items of a pending receiver are pending; so are those of callbacks that call modules.
+      const callee = skipOuter(node.expression)
+      const receiver = ts.isPropertyAccessExpression(callee) ? callee.expression : undefined
+      for (const argument of node.arguments) {
+        const fn = skipOuter(argument)
+        if (!isFunctionLike(fn)) continue
+        for (const parameter of fn.parameters) {
+          if (receiver) bindPattern(parameter.name, receiver)
+          if (facts.containsModuleCall(fn)) bindPattern(parameter.name, 'pending')
+        }
+      }
+    }
+    if (ts.isIfStatement(node)) {
+      ts.forEachChild(node.expression, collect)
+      const pendingTest = facts.isPending(node.expression)
+      if (pendingTest) pendingTestDepth.push(true)
+      collect(node.thenStatement)
+      if (node.elseStatement) collect(node.elseStatement)
+      if (pendingTest) pendingTestDepth.pop()
+      return
+    }
+    ts.forEachChild(node, collect)
+  }
+  // Conditions depend on pendingness itself: iterate collection and propagation together.
+  for (let round = 0; round < 20; round++) {
+    flows.length = 0
+    if (forward.body) collect(forward.body)
+    let changed = false
+    for (let pass = 0; pass < 50; pass++) {
+      let passChanged = false
+      for (const flow of flows) {
+        const { target, from } = flow
+        if (!target.pending && (from === 'pending' || facts.isPending(from))) {
+          target.pending = true
+          passChanged = true
+        }
+        if (!flow.holder && !target.future && (from === 'pending' || facts.mayBeFuture(from))) {
+          target.future = true
+          passChanged = true
+        }
+      }
+      if (!passChanged) break
+      changed = true
+    }
+    if (!changed) break
+  }
+  // A binding that holds a pending value is no longer known to be text.
+  return facts
+}

@@ -1,0 +1,150 @@
+/**
+ * `ledgerBackend`: a Backend wrapper that records every call in ledgers and refuses to start calls
+ * once a budget is spent.
+ */
+import type { Backend, CallOutcome } from '../backend.js'
+import type { CallEvent } from '../events.js'
+import { BudgetExceededError, costOf, reachedLimit, type Budget, type BudgetScope, type Ledger, type LedgerEntry, type Price } from './ledger.js'
+
+/**
+ * A budget and the ledger whose spend it limits.
+ *
+ * @example
+ * ```ts
+ * const check: BudgetCheck = { budget: { tokens: 100_000 }, ledger, scope: 'batch' }
+ * ```
+ */
+export interface BudgetCheck {
+  budget: Budget
+  ledger: Ledger
+  scope: BudgetScope
+}
+
+/**
+ * Options of {@link ledgerBackend}.
+ *
+ * @example
+ * ```ts
+ * const options: LedgerBackendOptions = { ledgers: [ledger], budgets: [{ budget: { cost: 5 }, ledger, scope: 'run' }], priceOf: () => price }
+ * ```
+ */
+export interface LedgerBackendOptions {
+  /** Every call is recorded in each of these. */
+  ledgers: readonly Ledger[]
+  /** Checked before each call is queued and again when its request is about to be sent. */
+  budgets?: readonly BudgetCheck[]
+  /** The price of a reply's tokens; `undefined` leaves the call unpriced. */
+  priceOf?: (alias: string, outcome: CallOutcome) => Price | undefined
+  /** Which run (and batch item) the calls belong to; read at each call. */
+  runOf?: () => { run: number; index?: number | undefined }
+}
+
+/**
+ * Wraps `inner` so that every call is recorded in `options.ledgers` (usage from the reply, cost
+ * from `priceOf`), and no call starts once one of `options.budgets` is spent:
+ * - a call is refused at once when a budget is already spent;
+ * - a call that was queued behind an endpoint's limits is refused when its request is about to be
+ *   sent (its `attempt` event), through its signal: the endpoint never sees it;
+ * - calls already sending finish and are recorded, so the spend may pass the budget by what was in
+ *   flight.
+ * A refused call rejects with a {@link BudgetExceededError}.
+ *
+ * The spend of a reply is counted when the reply reaches this wrapper. The endpoint hands the slot
+ * a reply frees to the next queued call a moment before that (a few microtasks), so that call may
+ * still start: besides the calls in flight, at most one call per endpoint slot can pass a budget.
+ * With `concurrency: 1` (or one slot) the stop is exact.
+ *
+ * @example
+ * ```ts
+ * const ledger = new Ledger()
+ * const backend = ledgerBackend(inProcessBackend(endpoints), {
+ *   ledgers: [ledger],
+ *   budgets: [{ budget: { tokens: 50_000 }, ledger, scope: 'batch' }],
+ *   priceOf: () => ({ inputPerMillion: 0.15, outputPerMillion: 0.6 }),
+ * })
+ * ```
+ */
+export function ledgerBackend(inner: Backend, options: LedgerBackendOptions): Backend {
+  const { ledgers, budgets = [], priceOf } = options
+  const runOf = options.runOf ?? ((): { run: number; index?: number | undefined } => ({ run: 0 }))
+
+  const record = (fields: Omit<LedgerEntry, 'run' | 'index'>) => {
+    const { run, index } = runOf()
+    const entry: LedgerEntry = index === undefined ? { run, ...fields } : { run, index, ...fields }
+    for (const ledger of ledgers) ledger.add(entry)
+  }
+
+  const exceeded = (): BudgetExceededError | undefined => {
+    for (const { budget, ledger, scope } of budgets) {
+      const spent = ledger.total
+      const limit = reachedLimit(budget, spent)
+      if (limit) return new BudgetExceededError({ budget, scope, limit, spent })
+    }
+    return undefined
+  }
+
+  const blocked = (alias: string, error: BudgetExceededError): never => {
+    record({ alias, model: '', status: 'blocked', promptTokens: 0, completionTokens: 0, cost: 0, priced: false })
+    throw error
+  }
+
+  const succeeded = (alias: string, outcome: CallOutcome): CallOutcome => {
+    const promptTokens = outcome.usage?.promptTokens ?? 0
+    const completionTokens = outcome.usage?.completionTokens ?? 0
+    const price = priceOf?.(alias, outcome)
+    record({
+      alias,
+      model: outcome.model,
+      status: 'ok',
+      promptTokens,
+      completionTokens,
+      cost: price ? costOf(price, promptTokens, completionTokens) : 0,
+      priced: price !== undefined,
+    })
+    return outcome
+  }
+
+  const failed = (alias: string, signal: AbortSignal, error: unknown): never => {
+    if (!signal.aborted) record({ alias, model: '', status: 'failed', promptTokens: 0, completionTokens: 0, cost: 0, priced: false })
+    throw error
+  }
+
+  return {
+    async complete(alias, request, callOptions) {
+      if (budgets.length === 0) {
+        let outcome: CallOutcome
+        try {
+          outcome = await inner.complete(alias, request, callOptions)
+        } catch (error) {
+          return failed(alias, callOptions.signal, error)
+        }
+        return succeeded(alias, outcome)
+      }
+      const early = exceeded()
+      if (early) return blocked(alias, early)
+      // Our own signal, so that a request can be stopped at the moment it would be sent.
+      const { signal, onEvent } = callOptions
+      const controller = new AbortController()
+      const follow = () => controller.abort(signal.reason)
+      if (signal.aborted) follow()
+      else signal.addEventListener('abort', follow, { once: true })
+      const watch = (event: CallEvent) => {
+        if (event.type === 'attempt' && !controller.signal.aborted) {
+          const late = exceeded()
+          if (late) controller.abort(late)
+        }
+        onEvent?.(event)
+      }
+      try {
+        const outcome = await inner.complete(alias, request, { ...callOptions, signal: controller.signal, onEvent: watch })
+        return succeeded(alias, outcome)
+      } catch (error) {
+        const reason: unknown = controller.signal.reason
+        if (!signal.aborted && reason instanceof BudgetExceededError) return blocked(alias, reason)
+        return failed(alias, signal, error)
+      } finally {
+        signal.removeEventListener('abort', follow)
+      }
+    },
+  }
+}
