@@ -84,3 +84,16 @@ export {
   type UsageSummary, type AliasUsage, type Pricing,
 } from './learning/index.js'
 export { pfilter, pfind, pmap, psome, pevery, psortBy } from './async-helpers.js'
+export {
+  combineObservers,
+  createTraceRecorder,
+  createOtelObserver,
+  type RunObserver,
+  type RunStartInfo,
+  type RunEndInfo,
+  type TraceRecorder,
+  type ChromeTrace,
+  type TraceSummary,
+  type OtelObserver,
+  type OtelObserverOptions,
+} from '../runtime/observe/index.js'

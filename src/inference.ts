@@ -152,6 +152,8 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
     const request: CompletionRequest = { ...this.#request, messages }
     if (this.output) request.responseFormat = responseFormatFor(this.output, context.node.module || this.constructor.name)
     const details: Record<string, unknown> = (context.node.details = { calls: 0, system: messages[0]?.role === 'system' ? messages[0].content : '' })
+    const { messages: _sent, ...settings } = request
+    details.request = settings
     if (this.system instanceof Parameter) details.parameters = [this.system]
     const attempts = this.output ? this.#validationRetries + 1 : 1
     const events: CallEvent[] = []
@@ -166,6 +168,10 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
       details.calls = attempt
       details.endpoint = outcome.endpoint
       details.queuedMs = outcome.queuedMs
+      details.responseModel = outcome.model
+      // What was sent and answered last, for records and (when opted in) telemetry content.
+      details.messages = request.messages
+      details.reply = outcome.text
       if (outcome.usage) details.usage = outcome.usage
       if (!this.output) return outcome.text as Out
       const parsed = await parseStructured(this.output, outcome.text)

@@ -19,6 +19,7 @@ import { checkBudget, checkPrices, Ledger, type Budget, type BudgetScope, type P
 import { memoBackend } from '../runtime/memo/backend.js'
 import { isMemoStore, type MemoStore } from '../runtime/memo/store.js'
 import { checkProgressOptions, trackProgress, type Progress, type ProgressBarOption, type ProgressTracker } from '../runtime/progress.js'
+import { combineObservers, createOtelObserver, createTraceRecorder, type OtelObserverOptions, type RunObserver, type TraceRecorder } from '../runtime/observe/index.js'
 import { Run, type NodeRecord, type Template } from '../runtime/run.js'
 import { attachTape, recordTape, type Tape } from '../runtime/tape.js'
 import type { Module } from './module.js'
@@ -52,6 +53,12 @@ export interface BindOptions {
   ledger?: Ledger
   /** A budget over every run of this pipeline (its `ledger`): once spent, no new LLM call starts. */
   budget?: Budget
+  /**
+   * OpenTelemetry spans for every run and LLM call, following the GenAI semantic conventions.
+   * Needs `@opentelemetry/api` installed (an optional peer); `{ recordContent: true }` also records
+   * prompts and replies, `{ tracer }` picks where spans go. See docs/observability.md.
+   */
+  telemetry?: boolean | OtelObserverOptions
 }
 
 /** Options of one run. */
@@ -84,6 +91,11 @@ export interface RunOptions {
   budget?: Budget
   /** A ledger that also records this call's LLM calls (besides `pipeline.ledger`). */
   ledger?: Ledger
+  /**
+   * Writes a Chrome trace of this call (a run, or a whole batch or stream) to this path when it
+   * ends, successful or not: open it in Perfetto (ui.perfetto.dev) or chrome://tracing.
+   */
+  profile?: string
 }
 
 /** A value with the tape of the run that produced it. */
@@ -151,6 +163,8 @@ interface CallScope {
   namespace: string
   ledgers: Ledger[]
   budgets: BudgetCheck[]
+  /** The profile's recorder, when `profile` is set. */
+  trace: TraceRecorder | undefined
 }
 
 /** Implements `module.bind()`. */
@@ -233,7 +247,27 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
       ledgers.push(own)
       budgets.push({ budget, ledger: own, scope })
     }
-    return { store, namespace: runId ?? '', ledgers, budgets }
+    const { profile } = callOptions
+    if (profile !== undefined && (typeof profile !== 'string' || profile === '')) throw new TypeError(`Expected \`profile\` to be a file path, got ${describe(profile)}.`)
+    return { store, namespace: runId ?? '', ledgers, budgets, trace: profile === undefined ? undefined : createTraceRecorder() }
+  }
+
+  // OpenTelemetry is loaded once, on the first run, and only when asked for.
+  const { telemetry } = options
+  if (telemetry !== undefined && typeof telemetry !== 'boolean' && (telemetry === null || typeof telemetry !== 'object')) {
+    throw new TypeError(`Expected \`telemetry\` to be a boolean or telemetry options, got ${describe(telemetry)}.`)
+  }
+  let otel: Promise<RunObserver> | undefined
+  const telemetryObserver = () => (telemetry ? (otel ??= createOtelObserver(telemetry === true ? {} : telemetry)) : undefined)
+  /** Observers of one run: the caller's onNode, the profile, telemetry. */
+  const observersOf = async (runOptions: RunOptions, scope: CallScope): Promise<RunObserver | undefined> => {
+    const { onNode } = runOptions
+    const observers = [onNode ? { onNode } : undefined, scope.trace, await telemetryObserver()].filter((observer) => observer !== undefined)
+    return observers.length === 0 ? undefined : observers.length === 1 ? observers[0] : combineObservers(...observers)
+  }
+  /** Writes the profile of a finished call, if one was asked for. */
+  const writeProfile = async (runOptions: RunOptions, scope: CallScope) => {
+    if (scope.trace && runOptions.profile) await scope.trace.write(runOptions.profile)
   }
 
   /** The backend of one run: memo (when there is a store) around the ledger around the base. */
@@ -254,15 +288,20 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
     return { backend, tag }
   }
 
-  const execute = (args: In, runOptions: RunOptions, keepTape: boolean, scope: CallScope, index: number | undefined) => {
-    if (!Array.isArray(args)) return Promise.reject(new TypeError(`Expected \`args\` to be the array of forward()'s arguments, got ${describe(args)}.`))
+  const execute = async (args: In, runOptions: RunOptions, keepTape: boolean, scope: CallScope, index: number | undefined) => {
+    if (!Array.isArray(args)) throw new TypeError(`Expected \`args\` to be the array of forward()'s arguments, got ${describe(args)}.`)
     const { backend, tag } = backendFor(scope, index)
-    return runModule(module, args, backend, runOptions, keepTape, scheduling, (run) => (tag.run = run.number))
+    const observer = await observersOf(runOptions, scope)
+    return runModule(module, args, backend, { ...runOptions, observer, index }, keepTape, scheduling, (run) => (tag.run = run.number))
   }
   const single = async (args: In, runOptions: RunOptions, keepTape: boolean) => {
     const scope = scopeOf(runOptions, 'run')
     await scope.store?.open?.()
-    return execute(args, runOptions, keepTape, scope, undefined)
+    try {
+      return await execute(args, runOptions, keepTape, scope, undefined)
+    } finally {
+      await writeProfile(runOptions, scope)
+    }
   }
   const runOnce = async (args: In, runOptions: RunOptions = {}): Promise<Awaited<Out>> =>
     (await single(args, runOptions, runOptions.record ?? module.training)).value
@@ -307,6 +346,7 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
         } finally {
           link.unlink()
           progress.stop()
+          await writeProfile(batchOptions, scope)
         }
       },
     },
@@ -314,7 +354,7 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
       value: (inputs: Iterable<In>, streamOptions: StreamOptions = {}) => {
         // Read the inputs now, as before; the rest (store, progress) waits for the first `next()`.
         const list = [...inputs]
-        return streamItems(() => prepare(list, streamOptions, 'stream'), streamOptions, settle)
+        return streamItems(() => prepare(list, streamOptions, 'stream'), streamOptions, settle, writeProfile)
       },
     },
   })
@@ -353,6 +393,7 @@ async function* streamItems<In, Out>(
   prepare: () => Promise<{ list: In[]; concurrency: number; scope: CallScope; progress: ProgressTracker }>,
   options: StreamOptions,
   settle: (args: In, index: number, options: RunOptions, scope: CallScope) => Promise<Settled<Out>>,
+  writeProfile: (options: RunOptions, scope: CallScope) => Promise<void>,
 ): AsyncIterableIterator<Settled<Out>> {
   const { list: inputs, concurrency, scope, progress } = await prepare()
   const link = linkSignal(options.signal)
@@ -381,6 +422,7 @@ async function* streamItems<In, Out>(
     // Nothing keeps running once the loop is left: wait for the aborted runs to stop.
     await Promise.all(items)
     progress.stop()
+    await writeProfile(options, scope)
   }
 }
 
@@ -414,15 +456,17 @@ export async function runModule<In extends unknown[], Out>(
   module: Module<In, Out>,
   args: In,
   backend: Backend,
-  options: RunOptions,
+  options: RunOptions & { observer?: RunObserver | undefined; index?: number | undefined },
   keepTape: boolean,
   scheduling: 'critical-path' | 'fifo' = 'critical-path',
   onRun?: (run: Run<PipelineServices>) => void,
 ): Promise<{ value: Awaited<Out>; tape: Tape | undefined }> {
-  const { signal, onNode } = options
+  const { signal, observer, index } = options
   if (signal?.aborted) throw signal.reason
+  const onNode = observer ? (record: NodeRecord) => observer.onNode(record) : options.onNode
   const run = new Run<PipelineServices>({ mode: 'execute', signal, onNode, scheduling, services: { backend, paths: modulePaths(module) } })
   onRun?.(run)
+  observer?.runStart?.(index === undefined ? { run: run.number, startedAt: run.startedAt, name: module.constructor.name } : { run: run.number, startedAt: run.startedAt, name: module.constructor.name, index })
   let output: Template
   try {
     let returned = inRun(run, module.forward, () => run.build(() => run.inModule('', () => module.forward(...args))))
@@ -432,7 +476,14 @@ export async function runModule<In extends unknown[], Out>(
     run.abort(error)
     output = { kind: 'literal', value: undefined }
   }
-  const value = (await run.finish(output)) as Awaited<Out>
+  let value: Awaited<Out>
+  try {
+    value = (await run.finish(output)) as Awaited<Out>
+  } catch (error) {
+    observer?.runEnd?.({ run: run.number, endedAt: performance.now(), ok: false, error })
+    throw error
+  }
+  observer?.runEnd?.({ run: run.number, endedAt: performance.now(), ok: true })
   if (!keepTape) return { value, tape: undefined }
   const tape = recordTape(run, output, value)
   attachTape(value, tape)
