@@ -23,7 +23,7 @@ import { Loss } from './losses/loss.js'
  * await loss.backward()
  * ```
  */
-export class TrainingStep<In extends unknown[] = any[], Out = any, Target = any> extends Module<[...In, Target], LossValue> {
+export class TrainingStep<In extends unknown[] = any[], Out = any, Target = any> extends Module<[...In, target: Target | undefined], LossValue> {
   readonly model: Module<In, Out>
   readonly loss: Loss<Awaited<Out>, Target>
 
@@ -40,10 +40,10 @@ export class TrainingStep<In extends unknown[] = any[], Out = any, Target = any>
     return this.model.training
   }
 
-  override forward(...args: [...In, Target]): LossValue {
+  override forward(...args: [...In, target: Target | undefined]): LossValue {
     const inputs = args.slice(0, -1) as unknown as In
-    const target = args[args.length - 1] as Target
+    const target = args[args.length - 1] as Target | undefined
     const prediction = (this.model as unknown as (...inputs: unknown[]) => Awaited<Out>)(...inputs)
-    return (this.loss as unknown as (prediction: Awaited<Out>, target: Target) => LossValue)(prediction, target)
+    return (this.loss as unknown as (prediction: Awaited<Out>, target: Target | undefined) => LossValue)(prediction, target)
   }
 }

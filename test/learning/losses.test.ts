@@ -94,7 +94,7 @@ describe('JudgeLoss', () => {
     }
     const judge = scripted(() => '{"score": 1, "critique": "Cite a source."}')
     const model = new Answerer().train()
-    const loss = await new TrainingStep(model, new JudgeLoss<string, string>({ alias: 'judge', criteria: 'Sourced?', rubric })).bind({ endpoints: { main: echo(), judge } })('q', undefined as never)
+    const loss = await new TrainingStep(model, new JudgeLoss<string, string>({ alias: 'judge', criteria: 'Sourced?', rubric })).bind({ endpoints: { main: echo(), judge } })('q', undefined)
     expect(tapeOf(loss)!.nodes.map((node) => [node.id, node.kind])).toEqual([
       ['model.answer', 'call'],
       ['loss', 'derive'],

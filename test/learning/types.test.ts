@@ -29,7 +29,8 @@ describe('learning types', () => {
   it('types a training step: the model arguments, then the target; it gives a LossValue', () => {
     const loss = new VerifierLoss<string, string>((prediction, target) => prediction === target)
     const step = new TrainingStep(new Answer(), loss).bind({ endpoints: { main: simulated() } })
-    expectTypeOf(step).toEqualTypeOf<Pipeline<[question: string, context: string, string], LossValue>>()
+    expectTypeOf(step).toEqualTypeOf<Pipeline<[question: string, context: string, target: string | undefined], LossValue>>()
+    expectTypeOf(step).toBeCallableWith('question', 'context', undefined)
     expectTypeOf(step).returns.toEqualTypeOf<Promise<LossValue>>()
     // @ts-expect-error: the target comes last
     expectTypeOf(step).toBeCallableWith('question', 'context')
