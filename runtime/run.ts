@@ -67,6 +67,8 @@ export class RunNode implements NodeTiming {
   endedAt?: number
   /** LLM calls on the longest path from this node to the end of the run (set when forward() returns). */
   priority: number
+  /** For a node whose function handed back pending values: the node its value came from. */
+  adopted: RunNode | undefined
   /** The resolved arguments of a node made by `addCall` (a module call, a method call). */
   received: unknown[] | undefined
   /** Free-form details a node function adds (endpoint, attempts, usage). */
@@ -440,6 +442,7 @@ export class Run<Services = unknown> {
       template.kind === 'node'
         ? template.node
         : this.addNode({ kind: 'derive', base: 'collect', label: 'collect', inputs, site: node.spec.site, execute: (values) => rebuild(template, values, positions) })
+    node.adopted = source
     source.whenSettled(
       (resolved) => this.complete(node, resolved),
       (error) => this.fail(node, error),

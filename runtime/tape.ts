@@ -22,6 +22,11 @@ export interface TapeNode {
   inputValues: unknown[]
   /** For calls and method calls: the resolved arguments it was called with (literals too). */
   received?: unknown[]
+  /**
+   * For a node whose function built more graph (a `cond` branch, a `.map()` calling modules): the
+   * id of the node its value came from (made later, so it comes after it on the tape).
+   */
+  from?: string
   /** What it produced. */
   output: unknown
   template?: string[]
@@ -76,6 +81,7 @@ export function recordTape(run: Run, output: Template, value: unknown): Tape {
     if (node.endedAt !== undefined) entry.endMs = since(node.endedAt)
     if (node.details !== undefined) entry.details = node.details
     if (node.received !== undefined) entry.received = node.received
+    if (node.adopted !== undefined) entry.from = node.adopted.id
     return entry
   })
   return { run: run.number, nodes, output: outputShape(output), value }

@@ -58,4 +58,22 @@ describe('tapes', () => {
     expect(tape.nodes.map((node) => node.id)).toEqual(['call'])
     expect(tapeOf(value)).toBeUndefined()
   })
+
+  it('name the node a dynamic result came from', async () => {
+    class PerLine extends Module<[string], string[]> {
+      lister = new LLMInference({ alias: 'main', system: 'LIST' })
+      detail = new LLMInference({ alias: 'main', system: 'D' })
+      forward(topic: string): string[] {
+        return this.lister(topic)
+          .split(',')
+          .map((item) => this.detail(item))
+      }
+    }
+    const lists = simulated({ reply: (request) => (request.messages[0]!.content === 'LIST' ? 'a,b' : 'detail') })
+    const { tape } = await new PerLine().bind({ endpoints: { main: lists } }).record(['t'])
+    const map = tape.nodes.find((node) => node.label === '.map()')!
+    const collect = tape.nodes.find((node) => node.id === map.from)!
+    expect(collect.label).toBe('collect')
+    expect(collect.inputs).toEqual(['detail', 'detail_2'])
+  })
 })
