@@ -1,6 +1,7 @@
 /**
- * Builds the package as it ships (`tsc -p tsconfig.build.json`) into bench/results/build, so that
- * import time is measured on compiled JavaScript without touching the repository's dist/.
+ * Builds the package as it ships (`scripts/build.mjs`: declarations, then ESM bundles) into
+ * bench/results/build, so that import time is measured on the shipped JavaScript without touching
+ * the repository's dist/.
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -11,18 +12,17 @@ export const buildDir = join(repoRoot, 'bench', 'results', 'build')
 
 /** Entry points of the built package, as file paths. */
 export const builtEntries = {
-  plait: join(buildDir, 'src', 'index.js'),
-  endpoints: join(buildDir, 'runtime', 'endpoints', 'index.js'),
+  plait: join(buildDir, 'index.js'),
+  endpoints: join(buildDir, 'endpoints.js'),
 }
 
 /** Compiles; type errors elsewhere in the tree (tsc still emits) are reported, not fatal. */
 export async function buildPackage(): Promise<{ ms: number; warning?: string }> {
   const started = performance.now()
-  const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc')
-  const result = await runNode([tsc, '-p', 'tsconfig.build.json', '--outDir', buildDir], { allowFailure: true })
+  const result = await runNode([join(repoRoot, 'scripts', 'build.mjs'), buildDir], { allowFailure: true })
   const ms = performance.now() - started
   if (!existsSync(builtEntries.plait) || !existsSync(builtEntries.endpoints)) {
-    throw new Error(`tsc -p tsconfig.build.json emitted no entry points:\n${result.stdout}${result.stderr}`)
+    throw new Error(`scripts/build.mjs emitted no entry points:\n${result.stdout}${result.stderr}`)
   }
   if (result.code === 0) return { ms }
   const errors = result.stdout.split('\n').filter((line) => line.includes('error TS')).length

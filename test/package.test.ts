@@ -13,11 +13,11 @@ const run = promisify(execFile)
 
 describe('the built package', () => {
   beforeAll(async () => {
-    await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: root })
+    await run(process.execPath, ['scripts/build.mjs'], { cwd: root })
   }, 60_000)
 
   it('ships JavaScript and declarations for every entry point', () => {
-    for (const file of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/runtime/endpoints/index.js', 'dist/runtime/endpoints/index.d.ts']) {
+    for (const file of ['dist/index.js', 'dist/src/index.d.ts', 'dist/endpoints.js', 'dist/runtime/endpoints/index.d.ts', 'dist/compiled.js', 'dist/runtime/compiled.d.ts']) {
       expect(existsSync(`${root}/${file}`), file).toBe(true)
     }
   })
@@ -34,8 +34,11 @@ describe('the built package', () => {
       console.log(await pipeline('hello'))
       console.log(toMermaid(new Echo().graph('x')).split('\\n')[0])
       console.log(Object.keys(await import('plait')).length > 10)
+      const { EndpointError: fromEndpoints } = await import('plait/endpoints')
+      const { EndpointError: fromRoot } = await import('plait')
+      console.log(fromEndpoints === fromRoot)
     `
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root })
-    expect(stdout.trim().split('\n')).toEqual(['echo: hello', 'flowchart TD', 'true'])
+    expect(stdout.trim().split('\n')).toEqual(['echo: hello', 'flowchart TD', 'true', 'true'])
   })
 })

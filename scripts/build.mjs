@@ -1,0 +1,36 @@
+/**
+ * Builds the package as it ships: declarations from `tsc` (dist/src, dist/runtime), and the
+ * JavaScript as ESM bundles, one per entry point, sharing chunks (so a class such as
+ * EndpointError exists once whichever entry loads it). Bundling keeps `import 'plait'` to a few
+ * files: importing ~200 small modules costs more than their code. Dependencies stay external.
+ *
+ * Usage: node scripts/build.mjs [outdir]   (default: dist)
+ */
+import { execFileSync } from 'node:child_process'
+import { rmSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const outdir = resolve(root, process.argv[2] ?? 'dist')
+rmSync(outdir, { recursive: true, force: true })
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', outdir], { cwd: root, stdio: 'inherit' })
+await build({
+  absWorkingDir: root,
+  entryPoints: {
+    index: 'src/index.ts',
+    endpoints: 'runtime/endpoints/index.ts',
+    compiled: 'runtime/compiled.ts',
+  },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  logLevel: 'warning',
+})
