@@ -27,7 +27,7 @@ export { LLMInference, OutputValidationError, type LLMInferenceOptions, type LLM
 export { Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict } from './containers.js'
 export type { Pipeline, BindOptions, RunOptions, BatchOptions, StreamOptions, Settled, Recorded } from './pipeline.js'
 export { PlaitError, NodeError, TraceError } from '../runtime/errors.js'
-export { EndpointError, type ChatMessage, type Endpoint } from '../runtime/endpoint.js'
+export { EndpointError, RetriesExhaustedError, type ChatMessage, type Endpoint } from '../runtime/endpoint.js'
 export type { Backend, CallOutcome } from '../runtime/backend.js'
 export type { NodeRecord } from '../runtime/run.js'
 export { tapeOf, type Tape, type TapeNode } from '../runtime/tape.js'

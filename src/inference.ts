@@ -169,6 +169,8 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
       details.endpoint = outcome.endpoint
       details.queuedMs = outcome.queuedMs
       details.responseModel = outcome.model
+      if (outcome.alias !== undefined) details.answeredBy = outcome.alias
+      if (outcome.attempts !== undefined) details.attempts = outcome.attempts
       // What was sent and answered last, for records and (when opted in) telemetry content.
       details.messages = request.messages
       details.reply = outcome.text

@@ -66,7 +66,7 @@ describe('pipelines over HTTP', () => {
   it('fails the run on a server error, names the node, and aborts the in-flight sibling at the server', async () => {
     server.reset()
     server.setHandler((body) => (system(body) === 'L' ? { status: 500, body: { error: { message: 'exploded' } } } : { hang: true }))
-    const pipeline = new Pair().bind({ endpoints: { main: openai({ model: 'broken', baseURL: server.url, apiKey: 'sk-test-e2e' }) } })
+    const pipeline = new Pair().bind({ endpoints: { main: openai({ model: 'broken', baseURL: server.url, apiKey: 'sk-test-e2e', retries: false }) } })
     const error = await pipeline('x', 'y').catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(NodeError)
     expect((error as NodeError).nodeId).toBe('left')

@@ -12,6 +12,8 @@ import type { Admission, EffectiveLimits } from '../endpoint.js'
 import { onAbort } from '../endpoints/abort.js'
 import { TokenBucket } from './token-bucket.js'
 
+
+
 /** What a limit held a request back for. */
 export type RateLimitReason = 'rpm' | 'tpm'
 
@@ -83,6 +85,8 @@ export class Limiter {
   private readonly adaptive: boolean
   private readonly requestBucket: TokenBucket | undefined
   private readonly tokenBucket: TokenBucket | undefined
+  /** A slot hand-over is scheduled (see handOver). */
+  private handOverPending = false
   /** Requests admitted and not yet released. */
   inFlight = 0
   /** Waiters not yet admitted nor aborted. */
@@ -123,11 +127,6 @@ export class Limiter {
     if (this.rpm !== undefined) effective.rpm = this.rpm * this.rateFactor
     if (this.tpm !== undefined) effective.tpm = this.tpm * this.rateFactor
     return effective
-  }
-
-  /** Whether a timer is pending (for tests: none may be left after an abort). */
-  get hasTimer(): boolean {
-    return this.timer !== undefined
   }
 
   /**
@@ -183,7 +182,22 @@ export class Limiter {
         this.increase()
       }
     }
-    if (this.queued > 0) this.pump()
+    if (this.queued > 0) this.handOver()
+  }
+
+  /**
+   * Gives a freed slot to the best waiter once the promise reactions now running have finished
+   * (`process.nextTick` runs after the microtask queue drains), not at once: the reply that freed
+   * it first flows on to its dependents, which may be waiters of higher priority (the next call on
+   * the critical path), and a budget counts its usage first. No timer, no event-loop turn.
+   */
+  private handOver(): void {
+    if (this.handOverPending) return
+    this.handOverPending = true
+    process.nextTick(() => {
+      this.handOverPending = false
+      if (this.queued > 0) this.pump()
+    })
   }
 
   private admit(tokens: number, queuedAt: number, now: number, rpmWaitMs: number, tpmWaitMs: number): LimiterAdmission {

@@ -26,7 +26,7 @@ class Ask extends Module<[string], string> {
 
 const FAULTS = { rate429: 0.2, retryAfterMs: 30, rate500: 0.05, rateHang: 0.02, seed: 42 }
 const ITEMS = 1_000
-const RPM = Number(process.env.SOAK_RPM ?? 7_200)
+const RPM = 7_200
 const MAX_CONCURRENT = 16
 const BURST = 10
 
@@ -43,7 +43,6 @@ describe('fault soak', () => {
       burst: BURST,
       timeoutMs: 750,
       retries: { attempts: 12, baseMs: 10, maxMs: 200 },
-      ...(process.env.SOAK_ADAPTIVE === 'off' ? { adaptive: false } : {}),
     })
     const pipeline = new Ask().bind({ endpoints: { main: endpoint } })
     // Load the SDK and open a connection first: a cold start must not eat into timeoutMs.
@@ -55,6 +54,7 @@ describe('fault soak', () => {
     const factors: number[] = []
     const sampler = setInterval(() => factors.push(endpoint.effectiveLimits.rpm! / RPM), 100)
     const started = performance.now()
+    // For the failure message only: what the client saw of each request.
     const clientErrors = new Map<number, string[]>()
     const original = endpoint.complete.bind(endpoint)
     endpoint.complete = (request, options) => {
@@ -89,13 +89,14 @@ describe('fault soak', () => {
       successes.set(id, (successes.get(id) ?? 0) + 1)
     }
     const twice = [...successes].filter(([, count]) => count > 1).map(([id]) => id)
-    if (twice.length > 0) {
-      for (const id of twice.slice(0, 3)) {
-        console.log(id, clientErrors.get(id), JSON.stringify(server.log.filter((entry) => String(entry.body.messages.at(-1)?.content).includes(`id:${id}:`)).map((entry) => ({ s: entry.status, start: Math.round(entry.startedAt - started), end: Math.round((entry.endedAt ?? 0) - started), closed: entry.clientClosed }))))
-      }
-    }
+    const history = (id: number) =>
+      `${id}: client saw ${JSON.stringify(clientErrors.get(id) ?? [])}; server saw ${JSON.stringify(
+        server.log
+          .filter((entry) => String(entry.body.messages.at(-1)?.content).includes(`id:${id}:`))
+          .map((entry) => `${entry.status ?? 'closed'} ${Math.round(entry.startedAt - started)}-${Math.round((entry.endedAt ?? 0) - started)}ms`),
+      )}`
+    expect(twice, twice.slice(0, 3).map(history).join('\n')).toEqual([])
     expect(successes.size).toBe(ITEMS)
-    expect([...successes.values()].every((count) => count === 1)).toBe(true)
 
     // Concurrency as the server saw it.
     expect(server.stats.maxInFlight).toBeLessThanOrEqual(MAX_CONCURRENT)
