@@ -322,11 +322,7 @@ export class Run<Services = unknown> {
       template: parts,
       inputs,
       site,
-      execute: (values) => {
-        let text = parts[0]!
-        for (let index = 0; index < values.length; index++) text += String(values[index]) + parts[index + 1]!
-        return text
-      },
+      execute: (values) => renderText(parts, values),
     })
     return { kind: 'node', node }
   }
@@ -582,6 +578,13 @@ export class Run<Services = unknown> {
   future(node: RunNode): unknown {
     return futureFor(node)
   }
+}
+
+/** `parts[0] + values[0] + parts[1] + ...`, with values turned to text as a template literal does. */
+export function renderText(parts: readonly string[], values: readonly unknown[]): string {
+  let text = parts[0]!
+  for (let index = 0; index < values.length; index++) text += String(values[index]) + parts[index + 1]!
+  return text
 }
 
 /**

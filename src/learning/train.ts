@@ -5,6 +5,7 @@
  * is rolled back.
  */
 import type { Endpoint } from '../../runtime/endpoint.js'
+import { seededRandom } from '../../runtime/endpoints/prng.js'
 import { PlaitError } from '../../runtime/errors.js'
 import { Module } from '../module.js'
 import { describe } from '../parameter.js'
@@ -327,18 +328,6 @@ function examples(list: unknown, name: string): Array<Example<unknown[], unknown
     if (!ok) throw new TypeError(`Expected \`${name}[${index}]\` to be \`{ input, target }\` (or \`{ inputs: [...], target }\`), got ${describe(example)}.`)
     return example as Example<unknown[], unknown>
   })
-}
-
-/** mulberry32: a small seeded generator, for reproducible shuffles. */
-function seededRandom(seed: number): () => number {
-  let state = Math.floor(seed) >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let value = state
-    value = Math.imul(value ^ (value >>> 15), value | 1)
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61)
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
