@@ -148,4 +148,102 @@ describe('compiled forward() runtime', () => {
     expect(error).toBeInstanceOf(NodeError)
     expect((error as Error).message).toMatch(/^Node `parsed` \(derive in the root module, made at app\.ts:7:5\) failed: /)
   })
+
+  it('hands the resolved test value to the branch (`a || b`)', async () => {
+    class Or extends Module<[string], string> {
+      a = new LLMInference({ alias: 'main', system: 'A' })
+      b = new LLMInference({ alias: 'main', system: 'B' })
+      forward(input: string): string {
+        const $ = enter(this)
+        const first = $.call(this.a, 'first', [input], loc(1))
+        return $.cond('or', first, (value: string) => `kept ${value}`, () => $.call(this.b, 'b', [input], loc(1)), loc(1)) as string
+      }
+    }
+    const { endpoint, seen } = recordingEndpoint()
+    expect(await new Or().bind({ endpoints: { main: endpoint } })('x')).toBe('kept A(x)')
+    expect(seen).toEqual(['A'])
+  })
+
+  it('orders the side effects of a branch between those made before and after it', async () => {
+    const log: string[] = []
+    class Ordered extends Module<[string], string> {
+      slow = new LLMInference({ alias: 'slow', system: 'SLOW' })
+      fast = new LLMInference({ alias: 'main', system: 'FAST' })
+      forward(input: string): string {
+        const $ = enter(this)
+        $.effect('first', [], () => log.push('first'), loc(1))
+        const test = $.call(this.slow, 'test', [input], loc(2))
+        $.cond('if', test, () => $.effect('branch', [$.call(this.fast, 'inner', [input], loc(3))], (value: string) => log.push(`branch ${value}`), loc(3)), () => undefined, loc(2), true)
+        $.effect('after', [], () => log.push('after'), loc(4))
+        return $.call(this.fast, 'out', [input], loc(5)) as string
+      }
+    }
+    const endpoints = { slow: simulated({ latencyMs: 30, reply: 'S' }), main: simulated({ latencyMs: 1, reply: 'F' }) }
+    expect(await new Ordered().bind({ endpoints })('x')).toBe('F')
+    expect(log).toEqual(['first', 'branch F', 'after'])
+  })
+
+  it('maps over an array that is there at once, even when its items are pending', async () => {
+    const started: string[] = []
+    class Fan extends Module<[string], string[]> {
+      slow = new LLMInference({ alias: 'slow', system: 'SLOW' })
+      detail = new LLMInference({ alias: 'main', system: 'D' })
+      forward(input: string): string[] {
+        const $ = enter(this)
+        const items = [input, $.call(this.slow, 'slow', [input], loc(1))]
+        return $.map('map', items, (item: string) => $.call(this.detail, 'detail', [item], loc(2)), loc(2)) as string[]
+      }
+    }
+    const endpoints = {
+      slow: simulated({ latencyMs: 40, reply: 'S' }),
+      main: simulated({ latencyMs: 1, reply: (request) => (started.push(userText(request)), `D(${userText(request)})`) }),
+    }
+    expect(await new Fan().bind({ endpoints })('x')).toEqual(['D(x)', 'D(S)'])
+    // The first item did not wait for the second.
+    expect(started).toEqual(['x', 'S'])
+  })
+
+  it('runs the rest of forward() after a pending value, or at once on a plain one', async () => {
+    class After extends Module<[string], string> {
+      lister = new LLMInference({ alias: 'main', system: 'LIST' })
+      forward(input: string): string {
+        const $ = enter(this)
+        const plain = $.after('plain', ['p'], (items: string[]) => items.join(), loc(1))
+        const list = $.derive('split', [$.call(this.lister, 'list', [input], loc(2))], (text: string) => text.split(','), loc(2))
+        return $.after('for', list, (items: string[]) => `${plain}:${items.length}`, loc(3)) as string
+      }
+    }
+    const { endpoint } = recordingEndpoint()
+    expect(await new After().bind({ endpoints: { main: endpoint } })('x')).toBe('p:3')
+  })
+
+  it('waits for a promise a derive returns on plain values, and renders arrays that hold pending values', async () => {
+    class Async extends Module<[string], string> {
+      a = new LLMInference({ alias: 'main', system: 'A' })
+      forward(input: string): string {
+        const $ = enter(this)
+        const later = $.derive('later', [input], async (value: string) => `${value}!`, loc(1))
+        return $.render('text', ['', ' / ', ''], [later, [$.call(this.a, 'a', [input], loc(2)), 'b']], loc(3)) as string
+      }
+    }
+    const { endpoint } = recordingEndpoint()
+    expect(await new Async().bind({ endpoints: { main: endpoint } })('x')).toBe('x! / A(x),b')
+  })
+
+  it('keeps node ids unique when a static id meets a repeated one', async () => {
+    class Repeat extends Module<[string], string[]> {
+      a = new LLMInference({ alias: 'main', system: 'A' })
+      forward(input: string): string[] {
+        const $ = enter(this)
+        const out = ['1', '2'].map((item) => $.call(this.a, 'facts', [item + input], loc(1)) as string)
+        out.push($.call(this.a, 'facts_2', [input], loc(2)) as string)
+        return out
+      }
+    }
+    const { endpoint } = recordingEndpoint()
+    const { tape } = await new Repeat().bind({ endpoints: { main: endpoint } }).record(['x'])
+    const ids = tape.nodes.map((node) => node.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(ids).toEqual(['facts', 'facts_2', 'facts_2_2'])
+  })
 })

@@ -19,7 +19,7 @@ import type { NodeKind, SourceLocation } from '../src/graph/types.js'
 import { currentRun } from './context.js'
 import { PlaitError } from './errors.js'
 import { futureFor, isFuture, materialize } from './future.js'
-import { holdsPending, type Run, type RunNode } from './run.js'
+import { holdsPending, renderText, type Run, type RunNode } from './run.js'
 
 /** The hook a module implements to be called inside a run (`module[invoke](run, args, call)`). */
 export const invoke: unique symbol = Symbol.for('plait.invoke')
@@ -56,16 +56,14 @@ export class Scope {
 
   /** A template literal: `parts[0] + values[0] + parts[1] + ...`. */
   render(id: string, parts: string[], values: unknown[], site: SourceLocation): unknown {
-    if (!values.some(isFuture)) {
-      let text = parts[0]!
-      for (let index = 0; index < values.length; index++) text += String(values[index]) + parts[index + 1]!
-      return text
-    }
+    if (!values.some(holdsPending)) return renderText(parts, values)
     // Fold plain values into the text parts; pending ones become inputs.
     const template = [parts[0]!]
     const inputs: RunNode[] = []
     for (let index = 0; index < values.length; index++) {
-      const value = values[index]
+      let value = values[index]
+      // An array or object holding pending values is text once they resolve.
+      if (!isFuture(value) && holdsPending(value)) value = futureFor(this.run.addCall({ kind: 'derive', base: 'collect', label: 'collect', site }, [value], ([resolved]) => resolved))
       if (isFuture(value)) {
         inputs.push(materialize(value))
         template.push(parts[index + 1]!)
@@ -79,11 +77,7 @@ export class Scope {
       template,
       inputs,
       site,
-      execute: (resolved) => {
-        let text = template[0]!
-        for (let index = 0; index < resolved.length; index++) text += String(resolved[index]) + template[index + 1]!
-        return text
-      },
+      execute: (resolved) => renderText(template, resolved),
     })
     return futureFor(node)
   }
@@ -162,7 +156,12 @@ export class Scope {
     const previous = run.lastEffect
     const waits = previous !== undefined && previous.state !== 'done'
     if (!waits && !inputs.some(holdsPending)) {
-      return (fn as (...values: unknown[]) => unknown)(...inputs)
+      const value = (fn as (...values: unknown[]) => unknown)(...inputs)
+      if (!(value instanceof Promise)) return value
+      // An async side effect: later ones wait for it.
+      const node = run.addNode({ kind: 'effect', base: id, site, inputs: [], execute: () => value })
+      run.lastEffect = node
+      return futureFor(node)
     }
     const node = run.addCall({ kind: 'effect', base: id, site }, waits ? [futureFor(previous), ...inputs] : inputs, (values) =>
       (fn as (...values: unknown[]) => unknown)(...(waits ? values.slice(1) : values)),
@@ -173,8 +172,12 @@ export class Scope {
 
   private node(kind: NodeKind, id: string, inputs: unknown[], fn: Function, site: SourceLocation, label?: string): unknown {
     const run = this.run
-    if (!inputs.some(holdsPending)) return (fn as (...values: unknown[]) => unknown)(...inputs)
     const spec = label === undefined ? { kind, base: id, site } : { kind, base: id, site, label }
+    if (!inputs.some(holdsPending)) {
+      const value = (fn as (...values: unknown[]) => unknown)(...inputs)
+      // As on the pending path, a promise (an async helper) is waited for: it becomes a node.
+      return value instanceof Promise ? futureFor(run.addNode({ ...spec, inputs: [], execute: () => value })) : value
+    }
     return futureFor(run.addCall(spec, inputs, (values) => (fn as (...values: unknown[]) => unknown)(...values)))
   }
 
@@ -198,8 +201,8 @@ export class Scope {
         tail = run.lastEffect
         run.lastEffect = saved
       }
-      // Complete only after the side effects the body made.
-      if (tail === undefined || tail === before || tail.state === 'done') return value
+      // Complete only after the side effects made before it and by the body: the chain's order.
+      if (tail === undefined || tail.state === 'done') return value
       const last = tail
       return new Promise((resolve, reject) => last.whenSettled(() => resolve(value), reject))
     })

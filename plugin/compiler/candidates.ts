@@ -67,7 +67,14 @@ function directives(statements: readonly ts.Statement[]): string[] {
   return found
 }
 
-/** The plait export a reference names (`Module`, `plait.Module`), if any. */
+/**
+ * The plait export a reference names (`Module`, `plait.Module`), if any.
+ *
+ * @example
+ * ```ts
+ * plaitName(node.heritageClauses[0].types[0].expression, imports) // 'Module'
+ * ```
+ */
 export function plaitName(expression: ts.Expression, imports: PlaitImports): string | undefined {
   if (ts.isIdentifier(expression)) return imports.named.get(expression.text)
   if (ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && imports.namespaces.has(expression.expression.text)) return expression.name.text
@@ -114,7 +121,7 @@ function hasThisCall(node: ts.Node, methods: Set<string>): boolean {
 }
 
 /** The kind of value an initializer makes. */
-function classifyInitializer(init: ts.Expression, imports: PlaitImports, moduleClasses: Set<string>): FieldInfo['kind'] extends infer K ? { kind: K & FieldKind; type?: string; alias?: string; description?: string } : never {
+function classifyInitializer(init: ts.Expression, imports: PlaitImports, moduleClasses: Set<string>): Omit<FieldInfo, 'name'> {
   let expression = init
   while (ts.isParenthesizedExpression(expression) || ts.isAsExpression(expression) || ts.isSatisfiesExpression(expression) || ts.isNonNullExpression(expression)) expression = expression.expression
   if (ts.isArrowFunction(expression) || ts.isFunctionExpression(expression)) return { kind: 'function' }
@@ -122,9 +129,8 @@ function classifyInitializer(init: ts.Expression, imports: PlaitImports, moduleC
     const exported = plaitName(expression.expression, imports)
     const name = ts.isIdentifier(expression.expression) ? expression.expression.text : ts.isPropertyAccessExpression(expression.expression) ? expression.expression.name.text : undefined
     if (exported === 'Parameter') {
-      const first = expression.arguments?.[0]
       const description = stringProperty(expression.arguments?.[1], 'description')
-      return description === undefined ? { kind: 'parameter' } : { kind: 'parameter', description, ...(first && ts.isStringLiteralLike(first) ? {} : {}) }
+      return description === undefined ? { kind: 'parameter' } : { kind: 'parameter', description }
     }
     if (exported !== undefined && moduleExports.has(exported)) {
       const alias = exported === 'LLMInference' ? stringProperty(expression.arguments?.[0], 'alias') : undefined
@@ -212,7 +218,7 @@ export function findCandidates(parsed: Parsed): Candidates {
       if (name !== undefined && (ts.isMethodDeclaration(member) || ts.isGetAccessorDeclaration(member) || ts.isSetAccessorDeclaration(member))) methods.add(name)
     }
     for (const member of node.members) {
-      const name = memberName(member.name)
+      const name = ts.isConstructorDeclaration(member) ? 'constructor' : memberName(member.name)
       if (name === undefined || name === 'forward') continue
       if (ts.isMethodDeclaration(member) || ts.isGetAccessorDeclaration(member) || ts.isSetAccessorDeclaration(member)) {
         const body = member.body

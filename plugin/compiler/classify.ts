@@ -10,6 +10,7 @@ import { makeDiagnostic, type DiagnosticCode } from './diagnostics.js'
 import { moduleExports, plaitName } from './candidates.js'
 import { lineColumn, lineText, type Parsed } from './parse.js'
 import { skipOuter, type Facts } from './pending.js'
+import { canDesugarSwitch } from './desugar.js'
 import { isFunctionLike, mutatingMethods, type Binding } from './scope.js'
 
 /** How one statement is lowered. */
@@ -26,6 +27,8 @@ export type StatementPlan =
   | { kind: 'for-map'; snapshot: Binding[] }
   /** `for..of` over a pending array: the loop and the rest of the function run once it resolves. */
   | { kind: 'for-after' }
+  /** A `for(;;)`/`while` whose test reads values that may be pending (not made in the loop): they resolve first. */
+  | { kind: 'loop-after'; bindings: Binding[] }
   /** A block holding a continuation. */
   | { kind: 'block-continue' }
 
@@ -37,6 +40,8 @@ export interface Classification {
   keptAwaits: ts.AwaitExpression[]
   /** A PL2xx was found: leave forward() to the tracer. */
   fallback: boolean
+  /** Switches on pending values to rewrite as `if` chains first. */
+  switches: ts.SwitchStatement[]
 }
 
 interface Context {
@@ -63,7 +68,14 @@ const syncCallbackHelpers: Record<string, string> = {
   flatMap: 'pmap',
 }
 
-/** Whether `inner` is `outer` or inside it. */
+/**
+ * Whether `inner` is `outer` or inside it.
+ *
+ * @example
+ * ```ts
+ * within(binding.decl, ifStatement) // declared inside the if
+ * ```
+ */
 export function within(inner: ts.Node, outer: ts.Node): boolean {
   return inner.pos >= outer.pos && inner.end <= outer.end
 }
@@ -81,6 +93,7 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
   const diagnostics: Diagnostic[] = []
   const keptAwaits: ts.AwaitExpression[] = []
   let fallback = false
+  const switches: ts.SwitchStatement[] = []
   let closures = false
   const { forward } = facts.candidate
   const scope = facts.scope
@@ -163,7 +176,12 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
   /** Classifies a list of statements; true when one of them is a continuation point. */
   const list = (statements: readonly ts.Statement[], context: Context): boolean => {
     let continues = false
-    for (const statement of statements) if (stmt(statement, context)) continues = true
+    for (const statement of statements) {
+      // The rest of a list after a continuation moves into a function: a function declared there
+      // would no longer be hoisted to code before it.
+      if (continues && ts.isFunctionDeclaration(statement)) report('PL111', statement, { what: 'A function declared after a branch or loop on an LLM result', how: 'Declare the function before the branch, or as a method of the module' })
+      if (stmt(statement, context)) continues = true
+    }
     return continues
   }
   const block = (statement: ts.Statement, context: Context): boolean => (ts.isBlock(statement) ? list(statement.statements, context) : stmt(statement, context))
@@ -246,7 +264,35 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
     if (ts.isForStatement(statement) || ts.isWhileStatement(statement) || ts.isDoStatement(statement)) {
       const parts = ts.isForStatement(statement) ? [statement.condition, statement.incrementor] : [statement.expression]
       const pending = parts.find((part) => part !== undefined && facts.isPending(part))
-      if (pending) report('PL103', pending)
+      if (pending) {
+        // Values the test reads that exist before the loop and that it does not change (an input
+        // array's length) can resolve first; the loop and the rest of forward() then run on them.
+        const header = [...parts, ts.isForStatement(statement) ? statement.initializer : undefined].filter((part): part is ts.Expression | ts.VariableDeclarationList => part !== undefined)
+        const read: Binding[] = []
+        let inner = false
+        const collect = (node: ts.Node): void => {
+          if (ts.isIdentifier(node)) {
+            const binding = scope.refs.get(node)
+            if (binding?.pending) {
+              if (within(binding.decl, statement)) inner = true
+              else if (!read.includes(binding)) read.push(binding)
+            }
+          }
+          ts.forEachChild(node, collect)
+        }
+        parts.forEach((part) => part && collect(part))
+        const use = outerUse(statement)
+        const changed = read.some((binding) => use.assigned.includes(binding) || use.mutated.includes(binding))
+        if (inner || changed || parts.some((part) => part !== undefined && facts.containsModuleCall(part)) || !context.canContinue) {
+          report('PL103', pending)
+          return false
+        }
+        void header
+        closures = true
+        plans.set(statement, { kind: 'loop-after', bindings: read })
+        block(statement.statement, { canContinue: false, inLoop: true, deferred: undefined })
+        return true
+      }
       plans.set(statement, { kind: 'loop-plain' })
       block(statement.statement, { canContinue: false, inLoop: true, deferred: context.deferred })
       return false
@@ -258,12 +304,20 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
       return false
     }
     if (ts.isSwitchStatement(statement)) {
-      if (facts.isPending(statement.expression)) report('PL202', statement.expression)
+      if (facts.isPending(statement.expression)) {
+        // Rewritten into an if chain before compiling again (see desugar.ts), when it means one.
+        if (canDesugarSwitch(statement, (expression) => facts.isPending(expression))) switches.push(statement)
+        else report('PL202', statement.expression)
+      }
       for (const clause of statement.caseBlock.clauses) list(clause.statements, { canContinue: false, inLoop: true, deferred: context.deferred })
       return false
     }
     if (ts.isTryStatement(statement)) {
       if (facts.containsModuleCall(statement) || [statement.tryBlock, statement.catchClause, statement.finallyBlock].some((part) => part && containsPending(part))) report('PL201', statement)
+      return false
+    }
+    if (ts.isVariableStatement(statement) && !(statement.declarationList.flags & ts.NodeFlags.BlockScoped) && statement.parent !== forward.body) {
+      report('PL107', statement, { what: '`var` inside a block', how: 'declare it with `let` before the block' })
       return false
     }
     if (ts.isLabeledStatement(statement)) {
@@ -405,6 +459,12 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
         report('PL105', node, { how })
       }
     }
+    // A callback that changes forward()'s variables, passed where it runs later.
+    if (isFunctionLike(node) && node !== forward && !compiledCallback(node) && ts.isCallExpression(node.parent) && facts.isPending(node.parent)) {
+      const use = outerUse(node)
+      const culprit = use.assigned[0] ?? use.mutated[0]
+      if (culprit) report('PL110', node, { what: 'This callback', name: culprit.name })
+    }
     // Module references used as values.
     if (ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword && fnDepth >= 0) {
       const name = node.name.text
@@ -473,5 +533,5 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
     report('PL203', keptAwaits[0]!, { what: '`await` on a value that is not an LLM result, together with branches or loops on LLM results,', how: 'Compute the awaited value before calling the pipeline and pass it in' })
   }
   diagnostics.sort((first, second) => (first.location?.line ?? 0) - (second.location?.line ?? 0) || (first.location?.column ?? 0) - (second.location?.column ?? 0))
-  return { plans, diagnostics, keptAwaits, fallback }
+  return { plans, diagnostics, keptAwaits, fallback, switches }
 }

@@ -149,13 +149,13 @@ export const catalogue = {
   },
   PL202: {
     code: 'PL202',
-    title: 'switch on an LLM result (left to the tracer)',
+    title: 'switch on an LLM result that is not an if chain (left to the tracer)',
     severity: 'warning',
-    text: 'forward() has a `switch` whose value depends on an LLM result, which the compiler does not handle yet; it runs through the runtime tracer',
-    fix: 'Use `if`/`else if` on the value (compiled to conditional nodes), or `await` it first in an async forward(); with `strict: true` this is an error',
+    text: 'forward() has a `switch` on an LLM result whose cases fall through (or whose case values are pending, or whose `default` is not last); it runs through the runtime tracer',
+    fix: 'End every case with `break`, `return` or `throw` and put `default` last (such a switch compiles), or use `if`/`else if`; with `strict: true` this is an error',
     explanation:
-      'The tracer cannot see which case a pending value selects: the `switch` would take its `default` branch. Until the compiler lowers `switch`, write it as an `if`/`else if` chain, which compiles to conditional nodes where only the taken branch runs.',
-    example: "forward(ticket: string) {\n  switch (this.classify(ticket)) {\n    case 'bug': return this.triage(ticket)\n    default: return this.reply(ticket)\n  }\n}",
+      'A `switch` on a pending value is compiled by rewriting it into the `if`/`else if` chain it means, so only the taken case makes its calls. That works when every case with statements ends in `break`, `return` or `throw`, no other `break` leaves the switch, `default` comes last, case values are plain, and no `let`/`const` of one case is used in another. Other switches run through the tracer, which cannot see which case a pending value selects (it takes `default`).',
+    example: "forward(ticket: string) {\n  let out = ''\n  switch (this.classify(ticket)) {\n    case 'bug':\n      out += this.triage(ticket)\n    default:\n      out += this.reply(ticket)\n  }\n  return out\n}",
   },
   PL203: {
     code: 'PL203',
@@ -166,6 +166,16 @@ export const catalogue = {
     explanation:
       'Some constructs (`for await`, `await` inside a callback or a loop over a pending array, `arguments`) are not compiled yet. The method is left unchanged and runs through the runtime tracer, which handles what it can see (see docs/tracer.md).',
     example: 'async forward(stream: AsyncIterable<string>) {\n  for await (const chunk of stream) this.log(chunk)\n}',
+  },
+  PL204: {
+    code: 'PL204',
+    title: 'Internal compiler error (left to the tracer)',
+    severity: 'warning',
+    text: 'The compiler failed on this forward() ({what}); it runs through the runtime tracer',
+    fix: 'Please report it with the code of forward(); meanwhile the tracer runs it, or opt out with `\'use no plait\'`; with `strict: true` this is an error',
+    explanation:
+      'A bug in the compiler, not in your code. The method is left unchanged, so the program still runs (through the tracer). Reports with a minimal `forward()` help.',
+    example: '// (no example: any forward() the compiler fails on)',
   },
 } as const satisfies Record<string, CatalogueEntry>
 

@@ -12,7 +12,14 @@ import type { Parsed } from './parse.js'
 /** The compiler's version, written into every graph (bump it when generated code or graphs change). */
 export const compilerVersion = '0.1.0'
 
-/** SHA-256 of a text, in hex. */
+/**
+ * SHA-256 of a text, in hex.
+ *
+ * @example
+ * ```ts
+ * sourceHash('abc').length // 64
+ * ```
+ */
 export function sourceHash(source: string): string {
   return createHash('sha256').update(source).digest('hex')
 }
@@ -26,12 +33,13 @@ export function sourceHash(source: string): string {
  * graphToJSON(graph) // the text of .plait/ExtractAndCompare.graph.json
  * ```
  */
-export function emitGraph(parsed: Parsed, candidate: Candidate, lowered: Lowered, diagnostics: Diagnostic[], classes: Map<string, Map<string, FieldInfo>>, version = compilerVersion): Graph {
+export function emitGraph(parsed: Parsed, candidate: Candidate, lowered: Lowered, diagnostics: Diagnostic[], classes: Map<string, Map<string, FieldInfo>>, version = compilerVersion, original = parsed.source): Graph {
   const modules: GraphModule[] = [{ path: '', type: candidate.name }]
   const parameters: GraphParameter[] = []
-  const walk = (fields: Map<string, FieldInfo>, prefix: string, seen: Set<Map<string, FieldInfo>>) => {
-    if (seen.has(fields)) return
-    seen.add(fields)
+  // `within` holds the field maps on the current path, so that a class that contains itself stops.
+  const walk = (fields: Map<string, FieldInfo>, prefix: string, within: Set<Map<string, FieldInfo>>) => {
+    if (within.has(fields)) return
+    const inner = new Set(within).add(fields)
     for (const field of fields.values()) {
       const path = prefix === '' ? field.name : `${prefix}.${field.name}`
       if (field.kind === 'parameter') parameters.push({ path, description: field.description ?? '', requiresGrad: true })
@@ -40,7 +48,7 @@ export function emitGraph(parsed: Parsed, candidate: Candidate, lowered: Lowered
       if (field.alias !== undefined) module.alias = field.alias
       modules.push(module)
       const local = field.type === undefined ? undefined : classes.get(field.type)
-      if (local) walk(local, path, seen)
+      if (local) walk(local, path, inner)
     }
   }
   walk(candidate.fields, '', new Set())
@@ -49,7 +57,7 @@ export function emitGraph(parsed: Parsed, candidate: Candidate, lowered: Lowered
     name: candidate.name,
     source: 'compiler',
     file: parsed.file,
-    sourceHash: sourceHash(parsed.source),
+    sourceHash: sourceHash(original),
     compilerVersion: version,
     inputs: lowered.inputs,
     nodes: lowered.nodes,

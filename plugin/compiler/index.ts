@@ -10,14 +10,17 @@
 import MagicString from 'magic-string'
 import type { Diagnostic, Graph } from '../../src/graph/types.js'
 import { findCandidates, type FieldInfo } from './candidates.js'
+import { makeDiagnostic } from './diagnostics.js'
 import { classify } from './classify.js'
 import { compilerVersion, emitGraph } from './graph.js'
-import { LocationTable, lower } from './lower.js'
+import { flattenComposites } from './flatten.js'
+import { LocationTable, lower, type Lowered } from './lower.js'
 import { identifiersOf, TempNames } from './names.js'
-import { parse, type CompileOptions } from './parse.js'
+import { lineColumn, lineText, parse, type CompileOptions } from './parse.js'
 import { computePending } from './pending.js'
 import { analyzeScope } from './scope.js'
 import { composeSourceMaps, type SourceMap } from './sourcemap.js'
+import { desugarSwitches } from './desugar.js'
 
 export type { CompileOptions, SourceMapInput } from './parse.js'
 export type { SourceMap } from './sourcemap.js'
@@ -50,28 +53,59 @@ export interface CompileResult {
  */
 export function compile(source: string, fileId: string, options: CompileOptions = {}): CompileResult {
   const parsed = parse(source, fileId, options)
+  // A file that does not parse is left to the host, which reports its syntax errors.
+  if ((parsed.sf as unknown as { parseDiagnostics?: unknown[] }).parseDiagnostics?.length) return { code: source, map: null, graphs: [], diagnostics: [] }
   const { imports, candidates } = findCandidates(parsed)
   const diagnostics: Diagnostic[] = []
   const graphs: Graph[] = []
   const active = candidates.filter((candidate) => !candidate.optedOut)
   if (active.length === 0) return { code: source, map: null, graphs, diagnostics }
 
-  const ms = new MagicString(source)
+  let ms = new MagicString(source)
   const temps = new TempNames(identifiersOf(parsed.sf))
   const scopeName = temps.reserve('$', '$p', '$plait')
   const enterName = temps.reserve('enter', '$enter')
   const locations = new LocationTable(temps.reserve('$L', '$plaitL'), parsed)
   const classes = new Map<string, Map<string, FieldInfo>>(candidates.map((candidate) => [candidate.name, candidate.fields]))
   let compiled = 0
-  for (const candidate of active) {
+  const loweredByClass = new Map<string, { candidate: (typeof candidates)[number]; lowered: Lowered }>()
+  const analyses = active.map((candidate) => {
     const scope = analyzeScope(candidate.forward)
     const facts = computePending(candidate, imports, scope)
-    const classified = classify(parsed, facts, options.strict === true)
+    return { candidate, facts, classified: classify(parsed, facts, options.strict === true) }
+  })
+  // A switch on a pending value that means an if chain: rewrite it, then compile the result.
+  const switches = analyses.flatMap(({ classified }) => classified.switches)
+  if (switches.length > 0) {
+    const desugared = desugarSwitches(source, parsed.sf, switches, () => temps.next('$s'), parsed.fileId)
+    const inner = desugared.map as unknown as SourceMap
+    const inputMap = options.inputMap ? composeSourceMaps(inner, options.inputMap) : inner
+    const result = compile(desugared.code, fileId, { ...options, inputMap, sourceHashOf: options.sourceHashOf ?? source })
+    return result
+  }
+  for (const { candidate, facts, classified } of analyses) {
     diagnostics.push(...classified.diagnostics)
     if (classified.fallback || classified.diagnostics.some((diagnostic) => diagnostic.severity === 'error')) continue
-    const lowered = lower({ parsed, ms, facts, plans: classified.plans, temps, locations, scopeName, enterName, dropAsync: classified.keptAwaits.length === 0 })
-    graphs.push(emitGraph(parsed, candidate, lowered, [], classes, options.compilerVersion ?? compilerVersion))
+    // Lower on a copy: should the compiler fail, the method is left as it was, for the tracer.
+    const attempt = ms.clone()
+    let lowered
+    try {
+      lowered = lower({ parsed, ms: attempt, facts, plans: classified.plans, temps, locations, scopeName, enterName, dropAsync: classified.keptAwaits.length === 0 })
+    } catch (error) {
+      const { line, column } = lineColumn(parsed, candidate.forward.getStart(parsed.sf))
+      diagnostics.push(makeDiagnostic('PL204', { file: parsed.file, line, column, lineText: lineText(parsed, line) }, { what: String((error as Error).message ?? error).split('\n')[0]! }, options.strict === true))
+      continue
+    }
+    ms = attempt
+    loweredByClass.set(candidate.name, { candidate, lowered })
     compiled++
+  }
+  // Graphs, with same-file composite children inlined.
+  const byClass = new Map([...loweredByClass].map(([name, entry]) => [name, entry.lowered]))
+  const candidatesByName = new Map(candidates.map((candidate) => [candidate.name, candidate]))
+  for (const { candidate, lowered } of loweredByClass.values()) {
+    const flat = flattenComposites(candidate, lowered, byClass, candidatesByName)
+    graphs.push(emitGraph(parsed, candidate, { ...lowered, ...flat }, [], classes, options.compilerVersion ?? compilerVersion, options.sourceHashOf))
   }
   if (compiled === 0) return { code: source, map: null, graphs, diagnostics }
 

@@ -14,7 +14,16 @@ import { lineColumn, type Parsed } from './parse.js'
 import { skipOuter, type Facts } from './pending.js'
 import { isFunctionLike, mutatingMethods, type Binding } from './scope.js'
 
-/** The source locations of a file, as one table the generated code indexes (`$L[3]`). */
+/**
+ * The source locations of a file, as one table the generated code indexes (`$L[3]`).
+ *
+ * @example
+ * ```ts
+ * const locations = new LocationTable('$L', parsed)
+ * locations.at(callNode) // '$L[0]'
+ * locations.sites[0] // { file: 'src/app.ts', line: 12, column: 20 }
+ * ```
+ */
 export class LocationTable {
   readonly sites: SourceLocation[] = []
   private readonly index = new Map<string, number>()
@@ -61,6 +70,8 @@ export interface Lowered {
   nodes: GraphNode[]
   inputs: string[]
   output: OutputShape
+  /** For each call node: the graph nodes each argument depends on, and its control input. */
+  calls: Map<string, { args: string[][]; control: string | undefined }>
 }
 
 const q = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
@@ -97,6 +108,7 @@ interface Region {
 class Lowerer {
   private readonly ids = new NodeIds()
   private readonly nodes: GraphNode[] = []
+  private readonly calls = new Map<string, { args: string[][]; control: string | undefined }>()
   private readonly deps = new Map<Binding, string[]>()
   private readonly shapes = new Map<Binding, OutputShape>()
   private region: Region | undefined
@@ -144,7 +156,7 @@ class Lowerer {
       if (modifier) this.replace(modifier.getStart(this.sf), skipSpace(this.input.parsed.source, modifier.end), '')
     }
     this.list(body.statements, body.end - 1, '')
-    return { nodes: this.nodes, inputs, output: this.output ?? { literal: null } }
+    return { nodes: this.nodes, inputs, output: this.output ?? { literal: null }, calls: this.calls }
   }
 
   // ---- edits ----
@@ -184,9 +196,11 @@ class Lowerer {
   private node(kind: NodeKind, base: string, inputs: string[], at: ts.Node, extra: Partial<GraphNode> = {}): string {
     // A name reserved by `expression()` for its top node (`\0id`).
     const id = base.startsWith('\0') ? base.slice(1) : this.ids.take(base)
-    const all = this.region ? [this.region.parent, ...inputs] : inputs
-    const node: GraphNode = { id, kind, inputs: [...new Set(all)], module: '', ...extra, loc: this.input.locations.site(at) }
-    if (this.region?.branch && kind !== 'input') node.label = node.label ?? undefined
+    // A node made inside a branch or a loop body lists the cond, map or await node it runs under
+    // first (a control input: it is made only when that node runs). Renders and selections only
+    // reshape values, so they do without.
+    const control = this.region && kind !== 'render' && kind !== 'select' ? [this.region.parent] : []
+    const node: GraphNode = { id, kind, inputs: kind === 'render' ? inputs : [...new Set([...control, ...inputs])], module: '', ...extra, loc: this.input.locations.site(at) }
     this.nodes.push(node)
     return id
   }
@@ -209,9 +223,23 @@ class Lowerer {
     statements.forEach((statement, index) => {
       const rest = statements.length > index + 1
       const plan = this.input.plans.get(statement)
-      const continues = plan !== undefined && (plan.kind === 'if-continue' || plan.kind === 'for-after' || plan.kind === 'block-continue' || (plan.kind === 'if-plain' && plan.continues))
+      const continues = plan !== undefined && (plan.kind === 'if-continue' || plan.kind === 'for-after' || plan.kind === 'loop-after' || plan.kind === 'block-continue' || (plan.kind === 'if-plain' && plan.continues))
       if (!continues) {
         this.statement(statement)
+        return
+      }
+      if (plan.kind === 'loop-after') {
+        const names = plan.bindings.map((binding) => binding.name)
+        const keyword = ts.isWhileStatement(statement) ? 'while' : ts.isDoStatement(statement) ? 'do' : 'for'
+        const id = this.node('await', keyword, plan.bindings.flatMap((binding) => this.depsOf(binding)), statement, { label: keyword })
+        if (this.region === undefined && this.output === undefined) this.output = { node: id }
+        this.pre(this.start(statement), `return ${this.$}.after(${q(id)}, [${names.join(', ')}], ([${names.join(', ')}]) => { `)
+        const saved = this.region
+        this.region = { parent: id }
+        this.statement(statement)
+        this.region = saved
+        closings.push(`}, ${this.loc(statement)})`)
+        this.region = { parent: id }
         return
       }
       if (plan.kind === 'for-after') {
@@ -451,7 +479,8 @@ class Lowerer {
     for (const declaration of list.declarations) {
       if (!declaration.initializer) continue
       if (ts.isIdentifier(declaration.name)) {
-        const value = this.expression(declaration.initializer, declaration.name.text)
+        // `$s1` holds the value of a switch rewritten as an if chain (desugar.ts).
+        const value = this.expression(declaration.initializer, /^\$s\d+$/.test(declaration.name.text) ? 'switch' : declaration.name.text)
         const binding = this.input.facts.binding(declaration.name)
         if (binding) {
           this.deps.set(binding, value.deps)
@@ -539,7 +568,7 @@ class Lowerer {
         const op = ts.tokenToString(operator)!.slice(0, -1)
         const inputs = [...this.depsOf(local), ...right.deps]
         const render = op === '+' && (local.stringish || facts.isStringish(expression.right))
-        const id = render ? this.node('render', local.name, inputs, expression, { template: ['', '', ''] }) : this.node('derive', local.name, inputs, expression, { label: op })
+        const id = render ? this.node('render', local.name, inputs, expression, { template: inputs.map(() => '').concat('') }) : this.node('derive', local.name, inputs, expression, { label: op })
         this.replace(target.end, this.start(expression.right), render ? ` = ${$}.render(${q(id)}, ['', '', ''], [${local.name}, ` : ` = ${$}.derive(${q(id)}, [${local.name}, `)
         this.post(expression.right.end, render ? `], ${this.loc(expression)})` : `], ($0, $1) => $0 ${op} $1, ${this.loc(expression)}, ${q(op)})`)
         this.deps.set(local, [id])
@@ -722,6 +751,7 @@ class Lowerer {
       const extra: Partial<GraphNode> = { module: moduleCall.path, alias: (simple ? field?.alias : undefined) ?? '?' }
       if (simple && field?.type !== undefined) extra.moduleType = field.type
       const id = this.node('call', name ?? moduleCall.path, values.flatMap((value) => value.deps), node, extra)
+      this.calls.set(id, { args: values.map((value) => value.deps), control: this.region?.parent })
       if (moduleCall.forward) this.replace(moduleCall.target.end, moduleCall.forward.end, '')
       this.pre(this.start(node), `${$}.call(`)
       this.replace(node.expression.end, node.arguments.pos, `, ${q(id)}, [`)
@@ -923,7 +953,10 @@ class Lowerer {
       return this.result(id)
     }
     if (operator === ts.SyntaxKind.CommaToken) {
-      this.expression(node.left)
+      // The left operand is there for its side effects: a call goes on the effect chain.
+      const left = skipOuter(node.left)
+      if (ts.isCallExpression(left) && !facts.moduleCall(left) && !facts.plaitHelper(left) && !this.compiledCallbackCall(left)) this.call(left, undefined, true)
+      else this.expression(node.left)
       return this.expression(node.right, name)
     }
     const left = this.expression(node.left)

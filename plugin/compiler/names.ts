@@ -4,7 +4,14 @@
  */
 import ts from 'typescript'
 
-/** Every identifier text in a file. */
+/**
+ * Every identifier text in a file.
+ *
+ * @example
+ * ```ts
+ * identifiersOf(parse('const $ = 1', 'a.ts').sf).has('$') // true
+ * ```
+ */
 export function identifiersOf(sf: ts.SourceFile): Set<string> {
   const found = new Set<string>()
   const visit = (node: ts.Node): void => {

@@ -14,6 +14,8 @@ export interface CompileOptions {
   inputMap?: SourceMapInput
   /** Version written into graphs; defaults to the compiler's own. */
   compilerVersion?: string
+  /** Internal: the original text whose hash graphs carry, when compiling a rewritten one. */
+  sourceHashOf?: string
 }
 
 /** A source map as JSON (version 3). */
@@ -38,7 +40,14 @@ export interface Parsed {
   lineStarts: readonly number[]
 }
 
-/** The root-relative path of `fileId` (forward slashes), or `fileId` itself outside the root. */
+/**
+ * The root-relative path of `fileId` (forward slashes), or `fileId` itself outside the root.
+ *
+ * @example
+ * ```ts
+ * relativeFile('/repo/src/app.ts?v=2', '/repo') // 'src/app.ts'
+ * ```
+ */
 export function relativeFile(fileId: string, root: string | undefined): string {
   const id = fileId.replace(/\?.*$/, '').replaceAll('\\', '/')
   if (!root) return id
@@ -63,13 +72,27 @@ export function parse(source: string, fileId: string, options: CompileOptions = 
   return { source, fileId, file: relativeFile(fileId, options.root), sf, lineStarts: sf.getLineStarts() }
 }
 
-/** 1-based line and column of offset `pos`. */
+/**
+ * 1-based line and column of offset `pos`.
+ *
+ * @example
+ * ```ts
+ * lineColumn(parse('a\n  b', 'x.ts'), 4) // { line: 2, column: 3 }
+ * ```
+ */
 export function lineColumn(parsed: Parsed, pos: number): { line: number; column: number } {
   const { line, character } = parsed.sf.getLineAndCharacterOfPosition(pos)
   return { line: line + 1, column: character + 1 }
 }
 
-/** The text of the 1-based line `line`, without its line break. */
+/**
+ * The text of the 1-based line `line`, without its line break.
+ *
+ * @example
+ * ```ts
+ * lineText(parse('a\nbc\n', 'x.ts'), 2) // 'bc'
+ * ```
+ */
 export function lineText(parsed: Parsed, line: number): string {
   const start = parsed.lineStarts[line - 1] ?? 0
   const end = parsed.lineStarts[line] ?? parsed.source.length

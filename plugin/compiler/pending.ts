@@ -19,21 +19,44 @@ export interface ModuleCall {
   forward?: ts.PropertyAccessExpression
 }
 
-/** Strips parentheses and type-only wrappers (`as`, `!`, `satisfies`, `<T>x`). */
+/**
+ * Strips parentheses and type-only wrappers (`as`, `!`, `satisfies`, `<T>x`).
+ *
+ * @example
+ * ```ts
+ * skipOuter(expressionOf('(reply as Card)!')) // the `reply` identifier
+ * ```
+ */
 export function skipOuter(expression: ts.Expression): ts.Expression {
   let current = expression
   while (ts.isParenthesizedExpression(current) || ts.isAsExpression(current) || ts.isNonNullExpression(current) || ts.isSatisfiesExpression(current) || ts.isTypeAssertionExpression(current)) current = current.expression
   return current
 }
 
-/** Strips type-only wrappers but keeps parentheses. */
+/**
+ * Strips type-only wrappers but keeps parentheses.
+ *
+ * @example
+ * ```ts
+ * skipTypes(expressionOf('(a) as string')) // the `(a)` parenthesized expression
+ * ```
+ */
 export function skipTypes(expression: ts.Expression): ts.Expression {
   let current = expression
   while (ts.isAsExpression(current) || ts.isNonNullExpression(current) || ts.isSatisfiesExpression(current) || ts.isTypeAssertionExpression(current)) current = current.expression
   return current
 }
 
-/** The facts the later passes ask about a forward(). */
+/**
+ * The facts the later passes ask about a forward(): module calls, helpers, pendingness.
+ *
+ * @example
+ * ```ts
+ * const facts = computePending(candidate, imports, analyzeScope(candidate.forward))
+ * facts.moduleCall(call)?.path // 'extractor'
+ * facts.isPending(expression) // true for `this.extractor(doc).length`
+ * ```
+ */
 export class Facts {
   constructor(
     readonly candidate: Candidate,
@@ -147,6 +170,8 @@ export class Facts {
       return false
     }
     if (ts.isNewExpression(expression)) return (expression.arguments ?? []).some((argument) => this.isPending(argument))
+    // A getter of the class that calls modules.
+    if (ts.isPropertyAccessExpression(expression) && expression.expression.kind === ts.SyntaxKind.ThisKeyword) return this.candidate.fields.get(expression.name.text)?.callsModules === true
     let found = false
     ts.forEachChild(expression, (child) => {
       if (!found && ts.isExpression(child) && this.isPending(child)) found = true

@@ -39,7 +39,14 @@ export interface Scope {
 /** Methods that change their receiver in place. */
 export const mutatingMethods = new Set(['push', 'pop', 'shift', 'unshift', 'splice', 'sort', 'reverse', 'fill', 'copyWithin', 'set', 'add', 'delete', 'clear'])
 
-/** Whether `node` is a function (a new scope for `var`, parameters and `this`). */
+/**
+ * Whether `node` is a function (a new scope for `var` and parameters).
+ *
+ * @example
+ * ```ts
+ * isFunctionLike(callback) // true for `(x) => x`, `function () {}`, methods
+ * ```
+ */
 export function isFunctionLike(node: ts.Node): node is ts.SignatureDeclaration & { body?: ts.ConciseBody } {
   return ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isArrowFunction(node) || ts.isMethodDeclaration(node) || ts.isConstructorDeclaration(node) || ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node)
 }
