@@ -46,9 +46,21 @@ interface Invokable {
 export class Scope {
   constructor(readonly run: Run) {}
 
-  /** A call of a child module; `module` is the child (`this.extractor`). */
-  call(module: unknown, id: string, args: unknown[], site: SourceLocation): unknown {
+  /**
+   * A call of a child module; `module` is the child (`this.extractor`). When the compiler could
+   * not see whether a field is a module (it comes from a class in another file), it passes the
+   * receiver as `self`: a plain method found there instead runs like a helper, on the resolved
+   * arguments.
+   *
+   * @example
+   * ```ts
+   * const facts = $.call(this.extractor, 'facts', [doc], loc)
+   * const other = $.call(this.inherited, 'other', [doc], loc, this)
+   * ```
+   */
+  call(module: unknown, id: string, args: unknown[], site: SourceLocation, self?: unknown): unknown {
     if (typeof (module as Partial<Invokable> | null)?.[invoke] !== 'function') {
+      if (self !== undefined && typeof module === 'function') return this.derive(id, args, (...values: never[]) => (module as (...values: unknown[]) => unknown).apply(self, values), site, `${id}()`)
       throw new PlaitError(`Expected \`${id}\` to call a plait module at ${site.file}:${site.line}:${site.column}, got ${typeof module}.`)
     }
     return (module as Invokable)[invoke](this.run, args, { id, site })
@@ -136,14 +148,20 @@ export class Scope {
   /**
    * The rest of a compiled `forward()` that needs `value` resolved (a loop over a pending array
    * whose body changes outer variables): `fn` runs on the resolved value, now when it is not
-   * pending. A graph break: it sits on the effect chain like an ordered {@link Scope.cond}.
+   * pending. A graph break: it sits on the effect chain like an ordered {@link Scope.cond}. With
+   * `native`, `fn` runs code as written that may have side effects of its own (a `try`
+   * statement), so it also waits for the side effects made before it.
    *
    * @example
    * ```ts
    * return $.after('for', docs, (docs) => { for (const doc of docs) out.push(...); return out }, loc)
    * ```
    */
-  after(id: string, value: unknown, fn: (value: never) => unknown, site: SourceLocation): unknown {
+  after(id: string, value: unknown, fn: (value: never) => unknown, site: SourceLocation, native = false): unknown {
+    const previous = this.run.lastEffect
+    if (native && previous !== undefined && previous.state !== 'done') {
+      return this.ordered('await', id, [value, futureFor(previous)], (resolved: unknown) => (fn as (value: unknown) => unknown)(resolved), site)
+    }
     return this.ordered('await', id, [value], fn, site)
   }
 

@@ -152,27 +152,43 @@ function classifyInitializer(init: ts.Expression, imports: PlaitImports, moduleC
 }
 
 /**
- * Finds the classes to compile and what their fields hold.
- *
- * @example
- * ```ts
- * const { candidates } = findCandidates(parse(source, 'app.ts'))
- * candidates.map((candidate) => candidate.name) // ['ExtractAndCompare']
- * ```
+ * Finds another file for an import (`'./base.js'` from `/repo/src/app.ts`): its id and source.
+ * Hosts pass one so that `extends` can be followed across files; without it, only the file itself
+ * is seen.
  */
-export function findCandidates(parsed: Parsed): Candidates {
-  const { sf } = parsed
-  const imports: PlaitImports = { named: new Map(), namespaces: new Set() }
-  for (const statement of sf.statements) {
-    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier) || statement.moduleSpecifier.text !== 'plait') continue
-    const bindings = statement.importClause?.namedBindings
-    if (!bindings) continue
-    if (ts.isNamespaceImport(bindings)) imports.namespaces.add(bindings.name.text)
-    else for (const element of bindings.elements) imports.named.set(element.name.text, (element.propertyName ?? element.name).text)
-  }
-  const directive = directives(sf.statements).includes('use plait')
+export type ResolveImport = (specifier: string, importer: string) => { id: string; source: string } | undefined
 
-  // Every class of the file, by name where it has one.
+/** What the pass knows about one file. */
+interface FileContext {
+  id: string
+  sf: ts.SourceFile
+  imports: PlaitImports
+  /** Other imports: local name -> specifier and imported name (`default` for a default import). */
+  locals: Map<string, { specifier: string; name: string }>
+  classes: ts.ClassLikeDeclaration[]
+  byName: Map<string, ts.ClassLikeDeclaration>
+  /** Exported name -> class. */
+  exported: Map<string, ts.ClassLikeDeclaration>
+}
+
+function contextOf(sf: ts.SourceFile, id: string): FileContext {
+  const imports: PlaitImports = { named: new Map(), namespaces: new Set() }
+  const locals = new Map<string, { specifier: string; name: string }>()
+  for (const statement of sf.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue
+    const specifier = statement.moduleSpecifier.text
+    const clause = statement.importClause
+    if (!clause || clause.isTypeOnly) continue
+    if (specifier === 'plait') {
+      const bindings = clause.namedBindings
+      if (bindings && ts.isNamespaceImport(bindings)) imports.namespaces.add(bindings.name.text)
+      else if (bindings) for (const element of bindings.elements) imports.named.set(element.name.text, (element.propertyName ?? element.name).text)
+      continue
+    }
+    if (clause.name) locals.set(clause.name.text, { specifier, name: 'default' })
+    const bindings = clause.namedBindings
+    if (bindings && ts.isNamedImports(bindings)) for (const element of bindings.elements) locals.set(element.name.text, { specifier, name: (element.propertyName ?? element.name).text })
+  }
   const classes: ts.ClassLikeDeclaration[] = []
   const byName = new Map<string, ts.ClassLikeDeclaration>()
   const visit = (node: ts.Node): void => {
@@ -184,39 +200,105 @@ export function findCandidates(parsed: Parsed): Candidates {
     ts.forEachChild(node, visit)
   }
   visit(sf)
+  const exported = new Map<string, ts.ClassLikeDeclaration>()
+  for (const statement of sf.statements) {
+    if (ts.isClassDeclaration(statement) && statement.modifiers?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword)) {
+      const isDefault = statement.modifiers.some((modifier) => modifier.kind === ts.SyntaxKind.DefaultKeyword)
+      if (isDefault) exported.set('default', statement)
+      if (statement.name) exported.set(statement.name.text, statement)
+    } else if (ts.isExportDeclaration(statement) && !statement.moduleSpecifier && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
+      for (const element of statement.exportClause.elements) {
+        const local = byName.get((element.propertyName ?? element.name).text)
+        if (local) exported.set(element.name.text, local)
+      }
+    } else if (ts.isExportAssignment(statement) && ts.isIdentifier(statement.expression)) {
+      const local = byName.get(statement.expression.text)
+      if (local) exported.set('default', local)
+    }
+  }
+  return { id, sf, imports, locals, classes, byName, exported }
+}
 
+/**
+ * Finds the classes to compile and what their fields hold. With `resolve`, `extends` is followed
+ * into other files (a base class imported from `'./base.js'`), for heritage and fields.
+ *
+ * @example
+ * ```ts
+ * const { candidates } = findCandidates(parse(source, 'app.ts'))
+ * candidates.map((candidate) => candidate.name) // ['ExtractAndCompare']
+ * ```
+ */
+export function findCandidates(parsed: Parsed, resolve?: ResolveImport): Candidates {
+  const main = contextOf(parsed.sf, parsed.fileId)
+  const { imports } = main
+  const directive = directives(parsed.sf.statements).includes('use plait')
+  const files = new Map<string, FileContext | undefined>([[parsed.fileId, main]])
+  const fileFor = (specifier: string, importer: FileContext): FileContext | undefined => {
+    if (!resolve) return undefined
+    let found: { id: string; source: string } | undefined
+    try {
+      found = resolve(specifier, importer.id)
+    } catch {
+      found = undefined
+    }
+    if (!found) return undefined
+    if (!files.has(found.id)) {
+      const kind = /\.[cm]?jsx?$/.test(found.id) ? ts.ScriptKind.JS : ts.ScriptKind.TS
+      files.set(found.id, contextOf(ts.createSourceFile(found.id, found.source, ts.ScriptTarget.Latest, true, kind), found.id))
+    }
+    return files.get(found.id)
+  }
+
+  type Resolved = { plait: string } | { node: ts.ClassLikeDeclaration; context: FileContext }
+  const resolveClass = (expression: ts.Expression, context: FileContext): Resolved | undefined => {
+    const exported = plaitName(expression, context.imports)
+    if (exported !== undefined) return { plait: exported }
+    if (!ts.isIdentifier(expression)) return undefined
+    const local = context.byName.get(expression.text)
+    if (local) return { node: local, context }
+    const imported = context.locals.get(expression.text)
+    if (!imported) return undefined
+    const other = fileFor(imported.specifier, context)
+    const node = other?.exported.get(imported.name)
+    return other && node ? { node, context: other } : undefined
+  }
   const baseOf = (node: ts.ClassLikeDeclaration): ts.Expression | undefined =>
     node.heritageClauses?.find((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression
-  const isModuleClass = (node: ts.ClassLikeDeclaration, seen = new Set<ts.Node>()): boolean => {
+  const isModuleClass = (node: ts.ClassLikeDeclaration, context: FileContext, seen = new Set<ts.Node>()): boolean => {
     if (seen.has(node)) return false
     seen.add(node)
     const base = baseOf(node)
     if (!base) return false
-    const exported = plaitName(base, imports)
-    if (exported !== undefined) return moduleExports.has(exported)
-    if (ts.isIdentifier(base)) {
-      const local = byName.get(base.text)
-      return local !== undefined && isModuleClass(local, seen)
-    }
-    return false
+    const resolved = resolveClass(base, context)
+    if (!resolved) return false
+    if ('plait' in resolved) return moduleExports.has(resolved.plait)
+    return isModuleClass(resolved.node, resolved.context, seen)
   }
-  const moduleClasses = new Set<string>()
-  for (const [name, node] of byName) if (isModuleClass(node)) moduleClasses.add(name)
+  const moduleClassesOf = new Map<FileContext, Set<string>>()
+  const moduleClasses = (context: FileContext): Set<string> => {
+    let names = moduleClassesOf.get(context)
+    if (!names) {
+      names = new Set()
+      for (const [name, node] of context.byName) if (isModuleClass(node, context)) names.add(name)
+      moduleClassesOf.set(context, names)
+    }
+    return names
+  }
 
-  const fieldsOf = (node: ts.ClassLikeDeclaration, seen = new Set<ts.Node>()): Map<string, FieldInfo> => {
+  const fieldsOf = (node: ts.ClassLikeDeclaration, context: FileContext, seen = new Set<ts.Node>()): Map<string, FieldInfo> => {
     const fields = new Map<string, FieldInfo>()
     if (seen.has(node)) return fields
     seen.add(node)
     const base = baseOf(node)
-    if (base && ts.isIdentifier(base)) {
-      const local = byName.get(base.text)
-      if (local) for (const [name, info] of fieldsOf(local, seen)) fields.set(name, info)
-    }
+    const resolved = base ? resolveClass(base, context) : undefined
+    if (resolved && 'node' in resolved) for (const [name, info] of fieldsOf(resolved.node, resolved.context, seen)) fields.set(name, info)
     const methods = new Set<string>()
     for (const member of node.members) {
       const name = memberName(member.name)
       if (name !== undefined && (ts.isMethodDeclaration(member) || ts.isGetAccessorDeclaration(member) || ts.isSetAccessorDeclaration(member))) methods.add(name)
     }
+    for (const [name, info] of fields) if (info.kind === 'method') methods.add(name)
     for (const member of node.members) {
       const name = ts.isConstructorDeclaration(member) ? 'constructor' : memberName(member.name)
       if (name === undefined || name === 'forward') continue
@@ -224,14 +306,14 @@ export function findCandidates(parsed: Parsed): Candidates {
         const body = member.body
         fields.set(name, { name, kind: 'method', callsModules: body !== undefined && hasThisCall(body, methods) })
       } else if (ts.isPropertyDeclaration(member)) {
-        if (member.initializer) fields.set(name, { name, ...classifyInitializer(member.initializer, imports, moduleClasses) })
+        if (member.initializer) fields.set(name, { name, ...classifyInitializer(member.initializer, context.imports, moduleClasses(context)) })
         else if (!fields.has(name)) fields.set(name, { name, kind: 'unknown' })
       } else if (ts.isConstructorDeclaration(member) && member.body) {
         for (const statement of member.body.statements) {
           if (!ts.isExpressionStatement(statement) || !ts.isBinaryExpression(statement.expression) || statement.expression.operatorToken.kind !== ts.SyntaxKind.EqualsToken) continue
           const target = statement.expression.left
           if (ts.isPropertyAccessExpression(target) && target.expression.kind === ts.SyntaxKind.ThisKeyword) {
-            fields.set(target.name.text, { name: target.name.text, ...classifyInitializer(statement.expression.right, imports, moduleClasses) })
+            fields.set(target.name.text, { name: target.name.text, ...classifyInitializer(statement.expression.right, context.imports, moduleClasses(context)) })
           }
         }
       }
@@ -240,15 +322,15 @@ export function findCandidates(parsed: Parsed): Candidates {
   }
 
   const candidates: Candidate[] = []
-  for (const node of classes) {
+  for (const node of main.classes) {
     const forward = node.members.find(
       (member): member is ts.MethodDeclaration => ts.isMethodDeclaration(member) && memberName(member.name) === 'forward' && member.body !== undefined && !member.modifiers?.some((modifier) => modifier.kind === ts.SyntaxKind.StaticKeyword),
     )
     if (!forward) continue
-    if (!directive && !isModuleClass(node)) continue
+    if (!directive && !isModuleClass(node, main)) continue
     const name = node.name?.text ?? (ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name) ? node.parent.name.text : 'AnonymousModule')
     const optedOut = directives(forward.body!.statements).includes('use no plait')
-    candidates.push({ name, node, forward, fields: fieldsOf(node), optedOut })
+    candidates.push({ name, node, forward, fields: fieldsOf(node, main), optedOut })
   }
   return { imports, candidates, directive }
 }

@@ -29,6 +29,8 @@ export type StatementPlan =
   | { kind: 'for-after' }
   /** A `for(;;)`/`while` whose test reads values that may be pending (not made in the loop): they resolve first. */
   | { kind: 'loop-after'; bindings: Binding[] }
+  /** A `try` without module calls that reads pending values: they resolve first, then it runs as written. */
+  | { kind: 'try-after'; bindings: Binding[] }
   /** A block holding a continuation. */
   | { kind: 'block-continue' }
 
@@ -212,7 +214,7 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
       const readsMutated = uses.flatMap((use) => use.read).filter((binding) => binding.mutated)
       const inner: Context = { canContinue: false, inLoop: context.inLoop, deferred: statement }
       // A trial run: do the branches need a continuation of their own?
-      const needsContinuation = exit !== undefined || mutated.length > 0 || readsMutated.length > 0 || branches.some((branch) => branchNeedsContinuation(branch, context))
+      const needsContinuation = exit !== undefined || mutated.length > 0 || readsMutated.length > 0 || branches.some((branch) => branchNeedsContinuation(branch))
       if (needsContinuation) {
         if (!context.canContinue) {
           const culprit = mutated[0] ?? readsMutated[0]
@@ -254,9 +256,6 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
         report('PL110', statement, { what: 'This loop over a pending array', name: (use.mutated[0] ?? use.assigned[0])?.name ?? 'state' })
         return false
       }
-      if (exit && (ts.isReturnStatement(exit) || ts.isThrowStatement(exit)) === false) {
-        // break/continue of this loop itself are fine: the loop runs on the resolved array.
-      }
       plans.set(statement, { kind: 'for-after' })
       block(statement.statement, { canContinue: false, inLoop: true, deferred: undefined })
       return true
@@ -267,7 +266,6 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
       if (pending) {
         // Values the test reads that exist before the loop and that it does not change (an input
         // array's length) can resolve first; the loop and the rest of forward() then run on them.
-        const header = [...parts, ts.isForStatement(statement) ? statement.initializer : undefined].filter((part): part is ts.Expression | ts.VariableDeclarationList => part !== undefined)
         const read: Binding[] = []
         let inner = false
         const collect = (node: ts.Node): void => {
@@ -287,7 +285,6 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
           report('PL103', pending)
           return false
         }
-        void header
         closures = true
         plans.set(statement, { kind: 'loop-after', bindings: read })
         block(statement.statement, { canContinue: false, inLoop: true, deferred: undefined })
@@ -313,8 +310,29 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
       return false
     }
     if (ts.isTryStatement(statement)) {
-      if (facts.containsModuleCall(statement) || [statement.tryBlock, statement.catchClause, statement.finallyBlock].some((part) => part && containsPending(part))) report('PL201', statement)
-      return false
+      if (facts.containsModuleCall(statement)) {
+        report('PL201', statement)
+        return false
+      }
+      if (![statement.tryBlock, statement.catchClause, statement.finallyBlock].some((part) => part && containsPending(part))) return false
+      // No module calls, only values that may be pending (`JSON.parse(reply)`): they resolve
+      // first, then the statement runs as written and the rest of forward() after it.
+      if (!context.canContinue) {
+        report('PL201', statement)
+        return false
+      }
+      const read: Binding[] = []
+      const collect = (node: ts.Node): void => {
+        if (ts.isIdentifier(node)) {
+          const binding = scope.refs.get(node)
+          if (binding?.pending && !within(binding.decl, statement) && !read.includes(binding)) read.push(binding)
+        }
+        ts.forEachChild(node, collect)
+      }
+      collect(statement)
+      closures = true
+      plans.set(statement, { kind: 'try-after', bindings: read })
+      return true
     }
     if (ts.isVariableStatement(statement) && !(statement.declarationList.flags & ts.NodeFlags.BlockScoped) && statement.parent !== forward.body) {
       report('PL107', statement, { what: '`var` inside a block', how: 'declare it with `let` before the block' })
@@ -332,7 +350,7 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
   }
 
   /** Without reporting: would classifying `branch` as a deferred region need a continuation? */
-  const branchNeedsContinuation = (branch: ts.Statement, context: Context): boolean => {
+  const branchNeedsContinuation = (branch: ts.Statement): boolean => {
     let needs = false
     const visit = (node: ts.Node): void => {
       if (needs || isFunctionLike(node)) return
@@ -342,7 +360,6 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
       }
       ts.forEachChild(node, visit)
     }
-    void context
     visit(branch)
     return needs
   }
@@ -434,7 +451,9 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
           let root: ts.Expression = skipOuter(callee.expression)
           while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression)
           const receiver = skipOuter(callee.expression)
-          if (ts.isIdentifier(root) && (facts.mayBeFuture(receiver) || (receiver !== root && facts.isPending(receiver)))) {
+          // Sorting in place compares the items: an array that holds pending values cannot be.
+          const sortsPending = method === 'sort' && facts.isPending(receiver)
+          if (sortsPending || (ts.isIdentifier(root) && (facts.mayBeFuture(receiver) || (receiver !== root && facts.isPending(receiver))))) {
             report('PL108', node, { what: `\`.${method}()\``, how: method === 'sort' || method === 'reverse' ? `\`const sorted = items.to${method === 'sort' ? 'Sorted' : 'Reversed'}()\`` : '`const more = items.concat([item])`' })
           }
         }

@@ -51,10 +51,10 @@ export const catalogue = {
     code: 'PL103',
     title: 'Loop test depends on an LLM result',
     severity: 'error',
-    text: 'The test of this loop depends on an LLM result, so how often it runs is not known while the graph is built',
+    text: 'The test of this loop depends on an LLM result made or changed by the loop itself, so how often it runs is not known while the graph is built',
     fix: 'Bound the loop (`for (let round = 0; round < 3; round++)`) and branch inside it, or `await` the value first in an async forward()',
     explanation:
-      'A `while`, `do..while` or `for(;;)` loop whose test reads a pending value would have to wait for every round before deciding on the next one. The compiler does not turn such loops into graphs yet. Use a loop with a fixed bound and an `if` on the LLM result inside it, or make `forward()` async and `await` the value the test needs.',
+      'A loop whose test reads values that exist before it and that it does not change (`i < docs.length`) compiles: those values resolve first, then the loop runs. A `while`, `do..while` or `for(;;)` whose test calls a module, or reads a value the loop changes with LLM results, would have to wait for every round before deciding on the next one; the compiler does not turn such loops into graphs yet. Use a loop with a fixed bound and an `if` on the LLM result inside it, or make `forward()` async and `await` the value the test needs.',
     example: "forward(draft: string) {\n  while (this.judge(draft) !== 'good') draft = this.improve(draft)\n  return draft\n}",
   },
   PL104: {
@@ -144,7 +144,7 @@ export const catalogue = {
     text: 'forward() has `try` around module calls, which the compiler does not handle yet; it runs through the runtime tracer',
     fix: 'Handle failures outside the pipeline (`await pipeline(x).catch(...)`), or move the `try` out of forward(); with `strict: true` this is an error',
     explanation:
-      'Failures of LLM calls happen when they run, after the graph is built, so a `catch` around them needs runtime support that the compiler does not use yet. The method is left unchanged and runs through the tracer, whose `catch` sees only errors thrown while the graph is built (not failed calls).',
+      'Failures of LLM calls happen when they run, after the graph is built, so a `catch` around them needs runtime support that the compiler does not use yet. The method is left unchanged and runs through the tracer, whose `catch` sees only errors thrown while the graph is built (not failed calls). A `try` without module calls inside (`try { data = JSON.parse(reply) } catch { ... }`) compiles: the values it reads resolve first, then it runs as written.',
     example: "forward(doc: string) {\n  try {\n    return this.summarize(doc)\n  } catch {\n    return 'no summary'\n  }\n}",
   },
   PL202: {

@@ -26,6 +26,8 @@ export type { CompileOptions, SourceMapInput } from './parse.js'
 export type { SourceMap } from './sourcemap.js'
 export { catalogue, diagnosticsMarkdown, makeDiagnostic, type DiagnosticCode } from './diagnostics.js'
 export { compilerVersion } from './graph.js'
+export { nodeResolver } from './resolve.js'
+export { graphFiles } from './outputs.js'
 
 /** What `compile()` gives back. */
 export interface CompileResult {
@@ -55,7 +57,7 @@ export function compile(source: string, fileId: string, options: CompileOptions 
   const parsed = parse(source, fileId, options)
   // A file that does not parse is left to the host, which reports its syntax errors.
   if ((parsed.sf as unknown as { parseDiagnostics?: unknown[] }).parseDiagnostics?.length) return { code: source, map: null, graphs: [], diagnostics: [] }
-  const { imports, candidates } = findCandidates(parsed)
+  const { imports, candidates } = findCandidates(parsed, options.resolve)
   const diagnostics: Diagnostic[] = []
   const graphs: Graph[] = []
   const active = candidates.filter((candidate) => !candidate.optedOut)

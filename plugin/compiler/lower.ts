@@ -223,9 +223,19 @@ class Lowerer {
     statements.forEach((statement, index) => {
       const rest = statements.length > index + 1
       const plan = this.input.plans.get(statement)
-      const continues = plan !== undefined && (plan.kind === 'if-continue' || plan.kind === 'for-after' || plan.kind === 'loop-after' || plan.kind === 'block-continue' || (plan.kind === 'if-plain' && plan.continues))
+      const continues = plan !== undefined && (plan.kind === 'if-continue' || plan.kind === 'for-after' || plan.kind === 'loop-after' || plan.kind === 'try-after' || plan.kind === 'block-continue' || (plan.kind === 'if-plain' && plan.continues))
       if (!continues) {
         this.statement(statement)
+        return
+      }
+      if (plan.kind === 'try-after') {
+        // The statement runs as written on the resolved values, then the rest of forward().
+        const names = plan.bindings.map((binding) => binding.name)
+        const id = this.node('await', 'try', plan.bindings.flatMap((binding) => this.depsOf(binding)), statement, { label: 'try' })
+        if (this.region === undefined && this.output === undefined) this.output = { node: id }
+        this.pre(this.start(statement), `return ${this.$}.after(${q(id)}, [${names.join(', ')}], ([${names.join(', ')}]) => { `)
+        closings.push(`}, ${this.loc(statement)}, true)`)
+        this.region = { parent: id }
         return
       }
       if (plan.kind === 'loop-after') {
@@ -730,12 +740,16 @@ class Lowerer {
   }
 
   /** The whole expression in a closure over its free pending values: `$.derive(id, [a, b], (a, b) => (...), loc)`. */
-  private closure(node: ts.Expression, name: string | undefined, kind: 'derive' | 'effect', label = 'derive'): Value {
+  private closure(node: ts.Expression, name: string | undefined, requested: 'derive' | 'effect', label = 'derive'): Value {
+    // Code that runs later and has statements with side effects of its own keeps their order.
+    const kind = requested === 'derive' && this.hasSideEffectStatements(node) ? 'effect' : requested
     const free = this.freeInputs(node)
     const names = free.map((binding) => binding.name)
     const id = this.node(kind, name ?? (kind === 'effect' ? 'effect' : 'derive'), free.flatMap((binding) => this.depsOf(binding)), node, { label })
-    this.pre(this.start(node), `${this.$}.${kind}(${q(id)}, [${names.join(', ')}], (${names.join(', ')}) => ${kind === 'effect' ? '{ ' : '('}`)
-    this.post(node.end, `${kind === 'effect' ? ' }' : ')'}, ${this.loc(node)}${kind === 'derive' ? `, ${q(label)}` : ''})`)
+    // A statement's closure is a block; a value's returns it.
+    const block = requested === 'effect'
+    this.pre(this.start(node), `${this.$}.${kind}(${q(id)}, [${names.join(', ')}], (${names.join(', ')}) => ${block ? '{ ' : '('}`)
+    this.post(node.end, `${block ? ' }' : ')'}, ${this.loc(node)}${kind === 'derive' ? `, ${q(label)}` : ''})`)
     return this.result(id)
   }
 
@@ -755,7 +769,9 @@ class Lowerer {
       if (moduleCall.forward) this.replace(moduleCall.target.end, moduleCall.forward.end, '')
       this.pre(this.start(node), `${$}.call(`)
       this.replace(node.expression.end, node.arguments.pos, `, ${q(id)}, [`)
-      this.replace(node.end - 1, node.end, `], ${this.loc(node)})`)
+      // A field the compiler cannot see (from a class in another file) may be a plain method.
+      const unseen = simple && (field === undefined || field.kind === 'unknown') && facts.thisField(moduleCall.target) !== undefined
+      this.replace(node.end - 1, node.end, `], ${this.loc(node)}${unseen ? ', this' : ''})`)
       return this.result(id)
     }
     const callee = skipOuter(node.expression)
@@ -793,19 +809,27 @@ class Lowerer {
     if (ts.isOptionalChain(node) || spreads || (callbacks && !methodOn) || (!methodOn && !ts.isIdentifier(callee) && !this.isStaticPath(callee))) {
       return this.closure(node, name ?? base, kind, label)
     }
+    // `list.push(value)` on an array forward() made (it may hold pending values): it runs now, in place.
+    if (methodOn && receiverLocal && mutatingMethods.has(methodOn.name.text) && !facts.mayBeFuture(methodOn.expression)) {
+      for (const argument of node.arguments) this.expression(argument)
+      return { pending: true, deps: [], shape: { literal: null } }
+    }
     if (methodOn && (receiverPending || receiverLocal)) {
-      const receiver = this.expression(methodOn.expression)
       if (callbacks) {
+        // Callbacks that have side effects of their own keep their order: an effect.
+        const callbackKind = effect || this.hasSideEffectStatements(node) ? 'effect' : 'derive'
+        const receiver = this.expression(methodOn.expression)
         // The receiver as an input; the arguments stay in the closure, with their free pending values passed in.
         const free = this.freeInputs(node, methodOn.expression).filter((binding) => !within(binding.decl, node))
         const names = free.map((binding) => binding.name)
         const r = this.input.temps.reserve('$r')
-        const id = this.node(kind, base, [...receiver.deps, ...free.flatMap((binding) => this.depsOf(binding))], node, { label })
-        this.pre(this.start(methodOn.expression), `${$}.${kind}(${q(id)}, [`)
-        this.post(methodOn.expression.end, `${names.map((item) => `, ${item}`).join('')}], (${[r, ...names].join(', ')}) => ${effect ? '{ ' : ''}${r}`)
-        this.post(node.end, `${effect ? ' }' : ''}, ${this.loc(node)}${effect ? '' : `, ${q(label)}`})`)
+        const id = this.node(callbackKind, base, [...receiver.deps, ...free.flatMap((binding) => this.depsOf(binding))], node, { label })
+        this.pre(this.start(methodOn.expression), `${$}.${callbackKind}(${q(id)}, [`)
+        this.post(methodOn.expression.end, `${names.map((item) => `, ${item}`).join('')}], (${[r, ...names].join(', ')}) => ${r}`)
+        this.post(node.end, `, ${this.loc(node)}${callbackKind === 'effect' ? '' : `, ${q(label)}`})`)
         return this.result(id)
       }
+      const receiver = this.expression(methodOn.expression)
       const values = node.arguments.map((argument) => this.expression(argument))
       const id = this.node(kind, base, [...receiver.deps, ...values.flatMap((value) => value.deps)], node, { label })
       this.pre(this.start(methodOn.expression), `${$}.${kind}(${q(id)}, [`)
@@ -825,6 +849,23 @@ class Lowerer {
     this.replace(this.start(node), node.arguments.pos, `${$}.${kind}(${q(id)}, [`)
     this.replace(node.end - 1, node.end, `], (...$a) => ${this.text(callee)}(...$a), ${this.loc(node)}${effect ? '' : `, ${q(label)}`})`)
     return this.result(id)
+  }
+
+  /** Whether callbacks in `node` have statements with side effects (calls, assignments to properties). */
+  private hasSideEffectStatements(node: ts.Node): boolean {
+    let found = false
+    const visit = (child: ts.Node): void => {
+      if (found) return
+      if (ts.isExpressionStatement(child)) {
+        let expression = skipOuter(child.expression)
+        if (ts.isAwaitExpression(expression)) expression = skipOuter(expression.expression)
+        if (ts.isCallExpression(expression) || ts.isDeleteExpression(expression)) found = true
+        else if (ts.isBinaryExpression(expression) && expression.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && expression.operatorToken.kind <= ts.SyntaxKind.LastAssignment && !ts.isIdentifier(skipOuter(expression.left))) found = true
+      }
+      ts.forEachChild(child, visit)
+    }
+    visit(node)
+    return found
   }
 
   /** `a`, `a.b.c`, `this.helper`: a callee that can be written again later. */

@@ -14,6 +14,11 @@ export interface CompileOptions {
   inputMap?: SourceMapInput
   /** Version written into graphs; defaults to the compiler's own. */
   compilerVersion?: string
+  /**
+   * Finds the file an import refers to, so that `extends` is followed across files (see
+   * `nodeResolver()`); without it the compiler sees only the file it compiles.
+   */
+  resolve?: (specifier: string, importer: string) => { id: string; source: string } | undefined
   /** Internal: the original text whose hash graphs carry, when compiling a rewritten one. */
   sourceHashOf?: string
 }

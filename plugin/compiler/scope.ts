@@ -89,8 +89,11 @@ export function analyzeScope(forward: ts.MethodDeclaration): Scope {
   type Frame = Map<string, Binding>
   const chain: Frame[] = []
 
+  const stringAnnotated = new Set<Binding>()
   const declare = (frame: Frame, id: ts.Identifier, kind: Binding['kind'], fn: ts.SignatureDeclaration, stringish = false): void => {
     const binding: Binding = { name: id.text, kind, decl: id, fn, reassigned: false, mutated: false, stringish, pending: false, future: false }
+    const declaration = id.parent
+    if ((ts.isVariableDeclaration(declaration) || ts.isParameter(declaration)) && isStringType(declaration.type)) stringAnnotated.add(binding)
     frame.set(id.text, binding)
     bindings.push(binding)
     refs.set(id, binding)
@@ -219,10 +222,16 @@ export function analyzeScope(forward: ts.MethodDeclaration): Scope {
     while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root) || ts.isParenthesizedExpression(root) || ts.isNonNullExpression(root)) root = root.expression
     return ts.isIdentifier(root) ? refs.get(root) : undefined
   }
-  const markTargets = (target: ts.Expression): void => {
+  const markTargets = (target: ts.Expression, value?: ts.Expression, operator?: ts.SyntaxKind): void => {
     if (ts.isIdentifier(target)) {
       const binding = refs.get(target)
-      if (binding) binding.reassigned = true
+      if (binding) {
+        binding.reassigned = true
+        // Text stays text through `+=` and assignments of text; anything else may change its type
+        // (a `string` annotation is the user's promise and is kept).
+        const keepsText = operator === ts.SyntaxKind.PlusEqualsToken || (operator === ts.SyntaxKind.EqualsToken && value !== undefined && isTextInit(value))
+        if (!keepsText && !stringAnnotated.has(binding)) binding.stringish = false
+      }
     } else if (ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) {
       const binding = rootBinding(target)
       if (binding) binding.mutated = true
@@ -237,7 +246,7 @@ export function analyzeScope(forward: ts.MethodDeclaration): Scope {
     else if (ts.isBinaryExpression(target) && target.operatorToken.kind === ts.SyntaxKind.EqualsToken) markTargets(target.left)
   }
   const effects = (node: ts.Node): void => {
-    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) markTargets(node.left)
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) markTargets(node.left, node.right, node.operatorToken.kind)
     else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) markTargets(node.operand)
     else if (ts.isDeleteExpression(node)) markTargets(node.expression)
     else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && mutatingMethods.has(node.expression.name.text)) {

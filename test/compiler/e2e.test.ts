@@ -3,7 +3,8 @@
  * sequential reference (same output, same side effects in the same order).
  */
 import { describe, expect, it } from 'vitest'
-import { validateGraph } from 'plait'
+import { LLMInference, Module, validateGraph } from 'plait'
+import { enter } from 'plait/compiled'
 import { compile } from '../../plugin/compiler/index.js'
 import { load, run } from './harness.js'
 import { sequentialReference } from './sequential.js'
@@ -64,6 +65,16 @@ const cases: Record<string, string> = {
     let text = ''
     for (const [name, count] of pairs) text += name + count
     return text`,
+  'try/catch around code on results (no calls inside)': `
+    const reply = this.m0(input)
+    let data = { fallback: true }
+    try {
+      data = JSON.parse(reply.length > 8 ? JSON.stringify({ reply }) : reply)
+      record('parsed')
+    } catch (error) {
+      record('not json', String(error).slice(0, 11))
+    }
+    return [data, this.m1(input)]`,
   'a plain while loop chaining calls': `
     let draft = input
     let round = 0
@@ -124,5 +135,31 @@ describe('locations in compiled code', () => {
       }
     })()
     expect(error?.message).toContain(`made at /virtual/generated.js:${line}:`)
+  })
+})
+
+describe('fields the compiler cannot see', () => {
+  it('run an inherited plain method like a helper, and an inherited module as a call', async () => {
+    const source = [
+      "'use plait'",
+      'export class Generated extends Base {',
+      '  forward(input) {',
+      '    const loud = this.loud(this.m0(input))',
+      "    return this.m0(loud + '?')",
+      '  }',
+      '}',
+    ].join('\n')
+    const result = compile(source, '/virtual/generated.js')
+    expect(result.code).toContain("$.call(this.loud, 'loud', [$.call(this.m0, 'm0', [input], $L[0], this)], $L[1], this)")
+    class Base extends Module {
+      m0 = new LLMInference({ alias: 'main', system: 'A' })
+      loud(text: string) {
+        return `${text.toUpperCase()}!`
+      }
+    }
+    const body = result.code.replace(/import\s*\{[^}]*\}\s*from\s*'[^']*';?/g, '').replace('export class Generated', 'class Generated')
+    const Generated = new Function('Base', 'enter', `${body}\nreturn Generated`)(Base, enter) as new () => Module
+    const { endpoint } = await import('./harness.js')
+    expect(await new Generated().bind({ endpoints: { main: endpoint } })('x')).toBe('A(A(X)!?)')
   })
 })

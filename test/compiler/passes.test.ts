@@ -142,13 +142,14 @@ describe('classify and validate', () => {
     const codes = (body: string) => plansOf(body).result.diagnostics.map((diagnostic) => diagnostic.code)
     expect(codes('    let count = 0\n    this.a(input).split(",").forEach(() => { count++ })\n    return count')).toEqual(['PL110'])
     expect(codes("    if (other) { var x = 1 }\n    return x")).toEqual(['PL107'])
+    expect(codes('    const list = [this.a(input), input]\n    list.sort()\n    return list')).toEqual(['PL108'])
     expect(codes('    let n = 0\n    while (n < input.length) n = n + this.a(input).length\n    return n')).toEqual(['PL103'])
   })
 
   it('accepts what looks alike but is fine', () => {
     const ok = (body: string) => expect(plansOf(body).result.diagnostics).toEqual([])
     ok("    const kept = [input].filter((doc) => doc.length > 2)\n    return this.a(kept.join())")
-    ok('    const list = []\n    list.push(this.a(input))\n    list.sort()\n    return list')
+    ok('    const list = []\n    list.push(this.a(input))\n    list.reverse()\n    return list')
     ok('    const data = { title: this.a(input) }\n    data.extra = this.b(input)\n    return data')
     ok("    this.count = 3\n    return this.a(input)")
   })
@@ -241,5 +242,41 @@ describe('graph files', () => {
     expect(Object.keys(first)).toEqual(['.plait/src/app.ts/P.graph.json', '.plait/src/app.ts/P.mmd', '.plait/src/app.ts/P.dot', '.plait/src/app.ts/P.txt'])
     expect(graphFiles(compile(source, '/repo/src/app.ts', { root: '/repo' }).graphs)).toEqual(first)
     expect(first['.plait/src/app.ts/P.txt']).toContain('calls')
+  })
+})
+
+describe('following extends across files', () => {
+  const files: Record<string, string> = {
+    '/repo/src/base.ts': [
+      "import { LLMInference, Module } from 'plait'",
+      'export class Base extends Module {',
+      "  summarize = new LLMInference({ alias: 'fast' })",
+      '  shout(text) { return text.toUpperCase() }',
+      '}',
+    ].join('\n'),
+    '/repo/src/middle.ts': "import { Base } from './base.js'\nexport default class Middle extends Base {}\n",
+  }
+  const resolve = (specifier: string, importer: string) => {
+    const id = `${importer.slice(0, importer.lastIndexOf('/'))}/${specifier.replace(/^\.\//, '').replace(/\.js$/, '.ts')}`
+    return files[id] === undefined ? undefined : { id, source: files[id]! }
+  }
+  const source = "import Middle from './middle.js'\nexport class App extends Middle {\n  forward(doc) {\n    return this.shout(this.summarize(doc))\n  }\n}\n"
+
+  it('finds module classes and their inherited fields through a resolver', () => {
+    expect(compile(source, '/repo/src/app.ts', { root: '/repo' }).graphs).toEqual([])
+    const result = compile(source, '/repo/src/app.ts', { root: '/repo', resolve })
+    expect(result.graphs.map((graph) => graph.name)).toEqual(['App'])
+    // `summarize` is a module with its alias; `shout` a plain method, so a derive.
+    expect(result.code).toContain("$.derive('return', [$.call(this.summarize, 'summarize', [doc], $L[0])], (...$a) => this.shout(...$a)")
+    expect(result.graphs[0]!.modules).toEqual([{ path: '', type: 'App' }, { path: 'summarize', type: 'LLMInference', alias: 'fast' }])
+  })
+
+  it('reads relative imports from disk with nodeResolver()', async () => {
+    const { nodeResolver } = await import('../../plugin/compiler/resolve.js')
+    const resolveFromDisk = nodeResolver()
+    const found = resolveFromDisk('./support.js', `${process.cwd()}/fixtures/compiler/loops.ts`)
+    expect(found?.id.endsWith('fixtures/compiler/support.ts')).toBe(true)
+    expect(resolveFromDisk('plait', '/x.ts')).toBeUndefined()
+    expect(resolveFromDisk('./missing.js', '/x.ts')).toBeUndefined()
   })
 })

@@ -34,6 +34,8 @@ type Op =
   | { op: 'elseReturn'; a: number; module: number; target: number }
   | { op: 'throw'; a: number }
   | { op: 'switch'; a: number; module: number; target: number; returns: boolean }
+  | { op: 'try'; a: number }
+  | { op: 'mapLog'; a: number }
 
 const index = fc.nat(20)
 const module = fc.nat(2)
@@ -60,6 +62,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('elseReturn' as const), a: index, module, target: index }),
   fc.record({ op: fc.constant('throw' as const), a: index }),
   fc.record({ op: fc.constant('switch' as const), a: index, module, target: index, returns: fc.boolean() }),
+  fc.record({ op: fc.constant('try' as const), a: index }),
+  fc.record({ op: fc.constant('mapLog' as const), a: index }),
 )
 
 /** The source of a module class whose forward() runs `ops`. */
@@ -203,6 +207,21 @@ function program(ops: Op[]): string {
         lines.push(`let ${target} = ${pick(item.target)}`)
         vars.push(target)
         lines.push(`switch (${a}.length % 4) { case 0: ${target} = this.m${item.module}(${a}); break; case 1: case 2: record('one or two', ${a}); ${item.returns ? `return ${target}` : 'break'}; default: ${target} = ${target} + '!' }`)
+        break
+      }
+      case 'try': {
+        // Code that may throw on a result, caught (no module calls inside the try).
+        const a = pick(item.a)
+        const target = `t${lines.length}`
+        lines.push(`let ${target} = 'unset'`)
+        vars.push(target)
+        lines.push(`try { ${target} = JSON.parse(${a}.length % 2 === 0 ? JSON.stringify(${a}) : ${a}) } catch { ${target} = 'bad'; record('caught', ${a}) }`)
+        break
+      }
+      case 'mapLog': {
+        // A callback with a side effect, on a value made from results (no module calls inside).
+        const a = pick(item.a)
+        lines.push(`const ${fresh()} = String(${a}).split('(').map((piece) => { record('cb', piece); return piece.length }).join(',')`)
         break
       }
       case 'and': {
