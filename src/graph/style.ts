@@ -2,6 +2,7 @@
  * Colours of each node kind, shared by the Mermaid and DOT renderings so both look alike.
  */
 
+import { NODE_KINDS } from './kinds.js'
 import type { NodeKind } from './types.js'
 
 /** What a renderer can style: a node kind, or the synthetic `output` node. */
@@ -15,18 +16,7 @@ export interface KindColors {
 }
 
 /** Every kind, in the order renderers emit their styles. */
-export const STYLED_KINDS: readonly StyledKind[] = [
-  'input',
-  'call',
-  'render',
-  'select',
-  'derive',
-  'effect',
-  'cond',
-  'map',
-  'await',
-  'output',
-]
+export const STYLED_KINDS: readonly StyledKind[] = [...NODE_KINDS, 'output']
 
 /**
  * The colours of each kind: calls (the expensive part) stand out in orange.

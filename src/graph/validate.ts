@@ -4,22 +4,13 @@
  * rely on (unique ids, inputs that point backwards, kind-specific fields).
  */
 
+import { NODE_KINDS } from './kinds.js'
 import type { Graph, NodeKind } from './types.js'
 
 /** How many problems the error message lists; `problems` always holds them all. */
 const MESSAGE_LIMIT = 20
 
-const NODE_KINDS: ReadonlySet<string> = new Set<NodeKind>([
-  'input',
-  'call',
-  'render',
-  'select',
-  'derive',
-  'effect',
-  'cond',
-  'map',
-  'await',
-])
+const KINDS: ReadonlySet<string> = new Set(NODE_KINDS)
 
 /**
  * Thrown by {@link validateGraph}: `problems` lists every problem found, one sentence each, and
@@ -259,8 +250,8 @@ function checkNode(check: Checker, node: UnknownRecord, path: string, index: num
     }
   }
   const kind = node.kind
-  if (typeof kind !== 'string' || !NODE_KINDS.has(kind)) {
-    check.expect(`${path}.kind`, `be one of ${[...NODE_KINDS].map((name) => `\`${name}\``).join(', ')}`, kind)
+  if (typeof kind !== 'string' || !KINDS.has(kind)) {
+    check.expect(`${path}.kind`, `be one of ${NODE_KINDS.map((name) => `\`${name}\``).join(', ')}`, kind)
   }
 
   const inputs = node.inputs
