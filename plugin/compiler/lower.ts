@@ -85,7 +85,12 @@ const q = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")
  * lowered.nodes.map((node) => node.id) // ['doc1', 'doc2', 'facts1', 'facts2', 'render', 'return']
  * ```
  */
-export function lower(input: {
+export function lower(input: LowerInput): Lowered {
+  return new Lowerer(input).run()
+}
+
+/** What the lower pass works on. */
+export interface LowerInput {
   parsed: Parsed
   ms: MagicString
   facts: Facts
@@ -96,8 +101,6 @@ export function lower(input: {
   enterName: string
   /** forward() has no `await` left: drop its `async`. */
   dropAsync: boolean
-}): Lowered {
-  return new Lowerer(input).run()
 }
 
 interface Region {
@@ -117,17 +120,7 @@ class Lowerer {
   private readonly sf: ts.SourceFile
 
   constructor(
-    private readonly input: {
-      parsed: Parsed
-      ms: MagicString
-      facts: Facts
-      plans: Map<ts.Statement, StatementPlan>
-      temps: TempNames
-      locations: LocationTable
-      scopeName: string
-      enterName: string
-      dropAsync: boolean
-    },
+    private readonly input: LowerInput,
   ) {
     this.$ = input.scopeName
     this.sf = input.parsed.sf

@@ -4,20 +4,15 @@
  * records, and a checker for Chrome trace files.
  */
 import { inProcessBackend, type Backend } from '../../runtime/backend.js'
-import { inRun } from '../../runtime/context.js'
 import type { Endpoint } from '../../runtime/endpoint.js'
 import type { CallEvent } from '../../runtime/events.js'
 import type { RunObserver } from '../../runtime/observe/index.js'
-import { Run, type NodeRecord, type Template } from '../../runtime/run.js'
+import type { NodeRecord } from '../../runtime/run.js'
 import type { Module } from '../../src/module.js'
-import { modulePaths } from '../../src/pipeline.js'
-import type { PipelineServices } from '../../src/services.js'
+import { runModule } from '../../src/pipeline.js'
 import type { ChromeTrace, TraceEvent } from '../../runtime/observe/index.js'
 
-/**
- * One run of `module` with `observer` wired as src/pipeline.ts is meant to: `runStart` before
- * `forward()`, `onNode` on the run, `runEnd` once it has settled.
- */
+/** One run of `module` with `observer` wired by the pipeline's own `runModule`. */
 export async function observedRun<In extends unknown[], Out>(
   module: Module<In, Out>,
   args: In,
@@ -25,25 +20,7 @@ export async function observedRun<In extends unknown[], Out>(
   observer: RunObserver,
   index?: number,
 ): Promise<Out> {
-  const run = new Run<PipelineServices>({ mode: 'execute', onNode: observer.onNode, services: { backend, paths: modulePaths(module) } })
-  observer.runStart?.(index === undefined ? { run: run.number, startedAt: run.startedAt, name: module.constructor.name } : { run: run.number, startedAt: run.startedAt, name: module.constructor.name, index })
-  let output: Template
-  try {
-    let returned = inRun(run, module.forward, () => run.build(() => run.inModule('', () => module.forward(...args))))
-    if (returned instanceof Promise) returned = await returned
-    output = run.capture(returned)
-  } catch (error) {
-    run.abort(error)
-    output = { kind: 'literal', value: undefined }
-  }
-  try {
-    const value = (await run.finish(output)) as Out
-    observer.runEnd?.({ run: run.number, endedAt: performance.now(), ok: true })
-    return value
-  } catch (error) {
-    observer.runEnd?.({ run: run.number, endedAt: performance.now(), ok: false, error })
-    throw error
-  }
+  return (await runModule(module, args, backend, { observer, index }, false)).value as Out
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
