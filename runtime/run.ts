@@ -40,6 +40,25 @@ export interface NodeSpec {
   execute: (values: unknown[], context: ExecuteContext) => unknown
 }
 
+/**
+ * A failure scope (a compiled `try`, see `runtime/attempt.ts`): the nodes made while it is current
+ * join it, and their failures go to it instead of failing the run.
+ */
+export interface NodeScope {
+  /** Takes in a node made while the scope is current; false when it must not start (it is cancelled at once, with `node.error` set). */
+  join(node: RunNode): boolean
+  /** The scope current while the function of `node` (a member) runs: the nodes it makes join it. */
+  enter(node: RunNode): NodeScope
+  /** Whether `node`, about to start, must be cancelled instead (its `error` set). */
+  stops(node: RunNode): boolean
+  /** The signal the function of `node` gets. */
+  signal(node: RunNode): AbortSignal
+  /** A failure of `node`: true when the scope takes it, so the run does not fail. */
+  capture(node: RunNode, error: unknown): boolean
+  /** `node` settled (done, failed or cancelled). */
+  settled(node: RunNode): void
+}
+
 /** Life of a node. */
 export type NodeState = 'waiting' | 'running' | 'done' | 'failed' | 'cancelled'
 
@@ -74,6 +93,8 @@ export class RunNode implements NodeTiming {
   /** Free-form details a node function adds (endpoint, attempts, usage). */
   details: Record<string, unknown> | undefined
   proxy: unknown
+  /** The failure scope the node belongs to (a compiled `try`), if any. */
+  scope: NodeScope | undefined
 
   constructor(
     readonly run: Run,
@@ -168,6 +189,8 @@ export class Run<Services = unknown> {
   lastEffect: RunNode | undefined
   /** The first failure: a NodeError, the error `forward()` threw, or the abort reason. */
   failure: unknown
+  /** The failure scope new nodes join (a compiled `try` being built or running), if any. */
+  scope: NodeScope | undefined
   private readonly idCounts = new Map<string, number>()
   private readonly ids = new Set<string>()
   private readonly moduleStack: string[] = ['']
@@ -233,7 +256,8 @@ export class Run<Services = unknown> {
     this.nodes.push(node)
     if (this.mode === 'trace') return node
     this.unsettled++
-    if (this.failure !== undefined) {
+    node.scope = this.scope
+    if (this.failure !== undefined || (node.scope !== undefined && !node.scope.join(node))) {
       this.cancel(node)
       return node
     }
@@ -391,7 +415,7 @@ export class Run<Services = unknown> {
   }
 
   private start(node: RunNode): void {
-    if (this.failure !== undefined) {
+    if (this.failure !== undefined || node.scope?.stops(node) === true) {
       this.cancel(node)
       return
     }
@@ -401,11 +425,17 @@ export class Run<Services = unknown> {
     const values = new Array<unknown>(inputs.length)
     for (let index = 0; index < inputs.length; index++) values[index] = inputs[index]!.value
     let result: unknown
+    const scope = node.scope
+    const outer = this.scope
+    this.scope = scope?.enter(node)
     try {
-      result = executingIn(this, () => node.spec.execute(values, { signal: this.controller.signal, run: this, node }))
+      const signal = scope === undefined ? this.controller.signal : scope.signal(node)
+      result = executingIn(this, () => node.spec.execute(values, { signal, run: this, node }))
     } catch (error) {
       this.fail(node, error)
       return
+    } finally {
+      this.scope = outer
     }
     if (result instanceof Promise) {
       result.then(
@@ -434,10 +464,13 @@ export class Run<Services = unknown> {
     const inputs: RunNode[] = []
     collectNodes(template, inputs)
     const positions = new Map(inputs.map((input, index) => [input, index]))
+    const outer = this.scope
+    this.scope = node.scope?.enter(node)
     const source =
       template.kind === 'node'
         ? template.node
         : this.addNode({ kind: 'derive', base: 'collect', label: 'collect', inputs, site: node.spec.site, execute: (values) => rebuild(template, values, positions) })
+    this.scope = outer
     node.adopted = source
     source.whenSettled(
       (resolved) => this.complete(node, resolved),
@@ -469,7 +502,7 @@ export class Run<Services = unknown> {
     node.endedAt = now()
     const aborted = this.failure !== undefined
     node.error = aborted || cause instanceof NodeError || cause instanceof TraceError ? cause : this.nodeError(node, cause)
-    if (!aborted) this.abort(node.error)
+    if (!aborted && node.scope?.capture(node, node.error) !== true) this.abort(node.error)
     const waiters = node.waiters
     node.waiters = undefined
     if (waiters) for (const waiter of waiters) waiter.reject(node.error)
@@ -486,8 +519,18 @@ export class Run<Services = unknown> {
     node.state = 'cancelled'
     const waiters = node.waiters
     node.waiters = undefined
-    if (waiters) for (const waiter of waiters) waiter.reject(this.failure)
+    if (waiters) for (const waiter of waiters) waiter.reject(node.error ?? this.failure)
     this.settled(node)
+  }
+
+  /**
+   * Cancels `node` if it has not started, without failing the run: a failure scope (a compiled
+   * `try`) gave up on it after an earlier node of the scope failed with `reason`.
+   */
+  dismiss(node: RunNode, reason: unknown): void {
+    if (node.state !== 'waiting') return
+    node.error = reason
+    this.cancel(node)
   }
 
   /**
@@ -502,6 +545,7 @@ export class Run<Services = unknown> {
   }
 
   private settled(node: RunNode): void {
+    node.scope?.settled(node)
     if (this.onNode) this.report(node, this.onNode)
     if (--this.unsettled === 0 && this.sealed) this.onIdle?.()
   }
