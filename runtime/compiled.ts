@@ -249,3 +249,6 @@ export function outsideRunError(className: string): PlaitError {
     `${className} was called outside a run, so it has no endpoints. Bind endpoints and call the pipeline instead: \`const pipeline = module.bind({ endpoints: { fast: simulated() } }); await pipeline(input)\`.`,
   )
 }
+
+/** The marker the compiler adds to each class it handled (see `compilationOf` in 'plait'). */
+export { mark } from './compilation.js'

@@ -30,6 +30,7 @@ export { PlaitError, NodeError, TraceError } from '../runtime/errors.js'
 export { EndpointError, RetriesExhaustedError, type ChatMessage, type Endpoint } from '../runtime/endpoint.js'
 export type { Backend, CallOutcome } from '../runtime/backend.js'
 export type { NodeRecord } from '../runtime/run.js'
+export { compilationOf, type Compilation } from '../runtime/compilation.js'
 export { tapeOf, type Tape, type TapeNode } from '../runtime/tape.js'
 export * from './graph/index.js'
 export {

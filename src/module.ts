@@ -3,6 +3,7 @@
  * (`this.extractor(doc)`); children and parameters are found from the instance's fields.
  */
 import type { Graph } from './graph/types.js'
+import { compilationOf, warnIfTraced } from '../runtime/compilation.js'
 import { currentRun, inRun } from '../runtime/context.js'
 import { PlaitError } from '../runtime/errors.js'
 import { futureFor, unwrapAwait } from '../runtime/future.js'
@@ -241,6 +242,7 @@ export class Module<In extends unknown[] = any[], Out = any> {
    * path; leaf modules (LLMInference) override this to add a node instead.
    */
   [invoke](run: Run<PipelineServices>, args: unknown[], call?: StaticCall): unknown {
+    warnIfTraced(this)
     const path = modulePath(run, this)
     const result = inRun(run, this.forward, () => run.inModule(path, () => this.forward(...(args as In))))
     if (!(result instanceof Promise)) return result
@@ -312,8 +314,7 @@ function startTrace<In extends unknown[], Out>(module: Module<In, Out>, exampleI
     return future
   })
   const output = inRun(run, module.forward, () => run.inModule('', () => module.forward(...(symbolic as In))))
-  const finish = (value: unknown): Graph =>
-    run.toGraph({
+  const finish = (value: unknown): Graph => withCompilation(module, run.toGraph({
       name: module.constructor.name,
       inputs: inputNodes,
       output: run.capture(value),
@@ -322,8 +323,17 @@ function startTrace<In extends unknown[], Out>(module: Module<In, Out>, exampleI
         return typeof alias === 'string' ? { path, type: child.constructor.name, alias } : { path, type: child.constructor.name }
       }),
       parameters: [...module.namedParameters()].map(([path, parameter]) => ({ path, description: parameter.description, requiresGrad: parameter.requiresGrad })),
-    })
+    }))
   return { output, finish }
+}
+
+/** A graph built by compiled code says so, with the class's source file. */
+function withCompilation(module: Module, graph: Graph): Graph {
+  const how = compilationOf(module)
+  if (!how.compiled) return graph
+  graph.source = 'compiler'
+  if (how.file !== undefined) graph.file = how.file
+  return graph
 }
 
 function traceGraph<In extends unknown[], Out>(module: Module<In, Out>, exampleInputs: In): Graph {

@@ -11,6 +11,7 @@
 import { setMaxListeners } from 'node:events'
 import pLimit from 'p-limit'
 import { inProcessBackend, type Backend, type CallOutcome } from '../runtime/backend.js'
+import { warnIfTraced } from '../runtime/compilation.js'
 import { inRun } from '../runtime/context.js'
 import type { Endpoint, EndpointDescription } from '../runtime/endpoint.js'
 import { PlaitError } from '../runtime/errors.js'
@@ -467,6 +468,7 @@ export async function runModule<In extends unknown[], Out>(
   const run = new Run<PipelineServices>({ mode: 'execute', signal, onNode, scheduling, services: { backend, paths: modulePaths(module) } })
   onRun?.(run)
   observer?.runStart?.(index === undefined ? { run: run.number, startedAt: run.startedAt, name: module.constructor.name } : { run: run.number, startedAt: run.startedAt, name: module.constructor.name, index })
+  warnIfTraced(module)
   let output: Template
   try {
     let returned = inRun(run, module.forward, () => run.build(() => run.inModule('', () => module.forward(...args))))

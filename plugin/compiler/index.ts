@@ -13,6 +13,7 @@ import { findCandidates, type FieldInfo } from './candidates.js'
 import { makeDiagnostic } from './diagnostics.js'
 import { classify } from './classify.js'
 import { compilerVersion, emitGraph } from './graph.js'
+import { graphFilePath } from './outputs.js'
 import { flattenComposites } from './flatten.js'
 import { LocationTable, lower, type Lowered } from './lower.js'
 import { identifiersOf, TempNames } from './names.js'
@@ -67,9 +68,13 @@ export function compile(source: string, fileId: string, options: CompileOptions 
   const temps = new TempNames(identifiersOf(parsed.sf))
   const scopeName = temps.reserve('$', '$p', '$plait')
   const enterName = temps.reserve('enter', '$enter')
+  const markName = temps.reserve('$mark', '$plaitMark')
   const locations = new LocationTable(temps.reserve('$L', '$plaitL'), parsed)
   const classes = new Map<string, Map<string, FieldInfo>>(candidates.map((candidate) => [candidate.name, candidate.fields]))
   let compiled = 0
+  // The marker each handled class gets, so the runtime knows it compiled or why it fell back.
+  // Its shape is `CompilationMark` in runtime/compilation.ts.
+  const marks: Array<{ candidate: (typeof candidates)[number]; details: { file?: string; graphFile?: string; fallback?: Diagnostic } }> = []
   const loweredByClass = new Map<string, { candidate: (typeof candidates)[number]; lowered: Lowered }>()
   const analyses = active.map((candidate) => {
     const scope = analyzeScope(candidate.forward)
@@ -87,7 +92,11 @@ export function compile(source: string, fileId: string, options: CompileOptions 
   }
   for (const { candidate, facts, classified } of analyses) {
     diagnostics.push(...classified.diagnostics)
-    if (classified.fallback || classified.diagnostics.some((diagnostic) => diagnostic.severity === 'error')) continue
+    if (classified.diagnostics.some((diagnostic) => diagnostic.severity === 'error')) continue
+    if (classified.fallback) {
+      marks.push({ candidate, details: { fallback: withoutLineText(classified.diagnostics.find((diagnostic) => diagnostic.code.startsWith('PL2'))!) } })
+      continue
+    }
     // Lower on a copy: should the compiler fail, the method is left as it was, for the tracer.
     const attempt = ms.clone()
     let lowered
@@ -95,11 +104,14 @@ export function compile(source: string, fileId: string, options: CompileOptions 
       lowered = lower({ parsed, ms: attempt, facts, plans: classified.plans, temps, locations, scopeName, enterName, dropAsync: classified.keptAwaits.length === 0 })
     } catch (error) {
       const { line, column } = lineColumn(parsed, candidate.forward.getStart(parsed.sf))
-      diagnostics.push(makeDiagnostic('PL204', { file: parsed.file, line, column, lineText: lineText(parsed, line) }, { what: String((error as Error).message ?? error).split('\n')[0]! }, options.strict === true))
+      const diagnostic = makeDiagnostic('PL204', { file: parsed.file, line, column, lineText: lineText(parsed, line) }, { what: String((error as Error).message ?? error).split('\n')[0]! }, options.strict === true)
+      diagnostics.push(diagnostic)
+      if (diagnostic.severity === 'warning') marks.push({ candidate, details: { fallback: withoutLineText(diagnostic) } })
       continue
     }
     ms = attempt
     loweredByClass.set(candidate.name, { candidate, lowered })
+    marks.push({ candidate, details: { file: parsed.file, graphFile: graphFilePath(parsed.file, candidate.name) } })
     compiled++
   }
   // Graphs, with same-file composite children inlined.
@@ -109,16 +121,25 @@ export function compile(source: string, fileId: string, options: CompileOptions 
     const flat = flattenComposites(candidate, lowered, byClass, candidatesByName)
     graphs.push(emitGraph(parsed, candidate, { ...lowered, ...flat }, [], classes, options.compilerVersion ?? compilerVersion, options.sourceHashOf))
   }
-  if (compiled === 0) return { code: source, map: null, graphs, diagnostics }
+  if (marks.length === 0) return { code: source, map: null, graphs, diagnostics }
 
-  // Finish: the import and the location table go on the first line, so no line moves.
+  // Finish: the import and the location table go on the first line, so no line moves; each
+  // class's marker goes right after the brace that opens its body.
+  for (const { candidate, details } of marks) ms.appendLeft(candidate.node.members.pos, ` static { ${markName}(this, ${JSON.stringify(details)}) }`)
   const shebang = source.startsWith('#!') ? source.indexOf('\n') + 1 : 0
-  const sites = locations.sites.map((site) => `{ file: ${JSON.stringify(site.file)}, line: ${site.line}, column: ${site.column} }`)
-  const importText = enterName === 'enter' ? `import { enter } from 'plait/compiled';` : `import { enter as ${enterName} } from 'plait/compiled';`
-  ms.prependLeft(shebang, `${importText} const ${locations.name} = [${sites.join(', ')}];`)
+  const imported = [enterName === 'enter' ? 'enter' : `enter as ${enterName}`, `mark as ${markName}`]
+  const table = compiled > 0 ? ` const ${locations.name} = [${locations.sites.map((site) => `{ file: ${JSON.stringify(site.file)}, line: ${site.line}, column: ${site.column} }`).join(', ')}];` : ''
+  ms.prependLeft(shebang, `import { ${imported.join(', ')} } from 'plait/compiled';${table}`)
   const code = ms.toString()
   let map = ms.generateMap({ hires: 'boundary', source: parsed.fileId, file: parsed.fileId, includeContent: true }) as unknown as SourceMap
   map = { version: 3, file: map.file, sources: map.sources, sourcesContent: map.sourcesContent, names: map.names, mappings: map.mappings }
   if (options.inputMap) map = composeSourceMaps(map, options.inputMap)
   return { code, map, graphs, diagnostics }
+}
+
+/** A diagnostic as the runtime keeps it in a class marker: without the source line. */
+function withoutLineText(diagnostic: Diagnostic): Diagnostic {
+  if (!diagnostic.location?.lineText) return diagnostic
+  const { lineText: _, ...location } = diagnostic.location
+  return { ...diagnostic, location }
 }

@@ -14,6 +14,18 @@ import type { Graph } from '../../src/graph/types.js'
 export const graphFolder = '.plait'
 
 /**
+ * The root-relative path of the graph JSON of class `name` in root-relative `file`.
+ *
+ * @example
+ * ```ts
+ * graphFilePath('src/app.ts', 'Pipeline') // '.plait/src/app.ts/Pipeline.graph.json'
+ * ```
+ */
+export function graphFilePath(file: string, name: string): string {
+  return `${graphFolder}/${file}/${name}.graph.json`
+}
+
+/**
  * The graph files of `graphs` (from one `compile()`), by root-relative path.
  *
  * @example
@@ -27,7 +39,7 @@ export function graphFiles(graphs: readonly Graph[]): Record<string, string> {
   const files: Record<string, string> = {}
   for (const graph of graphs) {
     const base = `${graphFolder}/${graph.file ?? 'unknown'}/${graph.name}`
-    files[`${base}.graph.json`] = graphToJSON(graph)
+    files[graphFilePath(graph.file ?? 'unknown', graph.name)] = graphToJSON(graph)
     files[`${base}.mmd`] = `${toMermaid(graph)}\n`
     files[`${base}.dot`] = `${toDot(graph)}\n`
     files[`${base}.txt`] = `${formatSummary(summarizeGraph(graph))}\n`

@@ -3,7 +3,7 @@
  * fixture helpers) are handed in as names, so a program needs no file and no bundler.
  */
 import { LLMInference, Module, type Endpoint } from 'plait'
-import { enter } from 'plait/compiled'
+import { enter, mark } from 'plait/compiled'
 import { simulated, type CompletionRequest } from 'plait/endpoints'
 
 export const effects: string[] = []
@@ -22,8 +22,8 @@ export const endpoint: Endpoint = simulated({ reply: (request) => `${systemText(
 export function load(code: string): new () => Module {
   const body = code.replace(/import\s*\{[^}]*\}\s*from\s*'[^']*';?/g, '').replace('export class Generated', 'class Generated')
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function('LLMInference', 'Module', 'enter', 'record', 'shout', '__seqMap', `${body}\nreturn Generated`) as (...args: unknown[]) => new () => Module
-  return factory(LLMInference, Module, enter, record, shout, seqMap)
+  const factory = new Function('LLMInference', 'Module', 'enter', '$mark', 'record', 'shout', '__seqMap', `${body}\nreturn Generated`) as (...args: unknown[]) => new () => Module
+  return factory(LLMInference, Module, enter, mark, record, shout, seqMap)
 }
 
 export async function run(Pipeline: new () => Module, input: string) {

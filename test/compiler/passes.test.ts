@@ -135,7 +135,13 @@ describe('classify and validate', () => {
     const { parsed, facts } = analyze(source)
     expect(classify(parsed, facts).diagnostics.map((diagnostic) => [diagnostic.code, diagnostic.severity])).toEqual([['PL201', 'warning']])
     expect(classify(parsed, facts, true).diagnostics.map((diagnostic) => diagnostic.severity)).toEqual(['error'])
-    expect(compile(source, '/repo/app.ts', { root: '/repo' })).toMatchObject({ code: source, map: null, graphs: [] })
+    // Left for the tracer: forward() unchanged, the class marked with the reason for the runtime's warning.
+    const result = compile(source, '/repo/app.ts', { root: '/repo' })
+    expect(result.graphs).toEqual([])
+    expect(withoutMarks(result.code)).toBe(source)
+    expect(result.code).toContain('static { $mark(this, {"fallback":{"code":"PL201"')
+    // Strict: an error, so no marker and nothing changed.
+    expect(compile(source, '/repo/app.ts', { root: '/repo', strict: true })).toMatchObject({ code: source, map: null, graphs: [] })
   })
 
   it('rejects callbacks that change outer variables where they run later, and `var` in blocks', () => {
@@ -166,6 +172,9 @@ describe('names', () => {
   })
 })
 
+/** Compiled code without the import line and the class markers the compiler adds for the runtime. */
+const withoutMarks = (code: string) => code.replace(/^import \{ enter, mark as \$mark \} from 'plait\/compiled';/, '').replace(/ static \{ \$mark\(this, .*?\) \}(?=\n)/g, '')
+
 describe('compile()', () => {
   it('leaves a file without modules alone', () => {
     expect(compile('export const a = 1\n', '/repo/a.ts')).toEqual({ code: 'export const a = 1\n', map: null, graphs: [], diagnostics: [] })
@@ -174,7 +183,7 @@ describe('compile()', () => {
   it('compiles already-stripped JavaScript, after a shebang, with names that do not collide', () => {
     const source = `#!/usr/bin/env node\n${header}const $ = 'jquery-like'\nexport class P extends Module {\n  a = new LLMInference({ alias: 'main' })\n  forward(x) {\n    return this.a(\`\${$} \${x}\`)\n  }\n}\n`
     const { code, graphs } = compile(source, '/repo/bin/app.js', { root: '/repo' })
-    expect(code.startsWith('#!/usr/bin/env node\nimport { enter } from')).toBe(true)
+    expect(code.startsWith('#!/usr/bin/env node\nimport { enter, mark as $mark } from')).toBe(true)
     expect(code).toContain('const $p = enter(this);')
     expect(code).toContain("return $p.call(this.a, 'return', [$p.render('render', [\"\",\" \",\"\"], [$, x], $L[0])], $L[1])")
     expect(code.split('\n').length).toBe(source.split('\n').length)
@@ -219,7 +228,7 @@ describe('internal failures', () => {
     try {
       const source = moduleOf('    return this.a(input)')
       const result = compile(source, '/repo/app.ts', { root: '/repo' })
-      expect(result.code).toBe(source)
+      expect(withoutMarks(result.code)).toBe(source)
       expect(result.diagnostics.map((diagnostic) => [diagnostic.code, diagnostic.severity, diagnostic.text])).toEqual([['PL204', 'warning', 'The compiler failed on this forward() (boom); it runs through the runtime tracer']])
     } finally {
       spy.mockRestore()
