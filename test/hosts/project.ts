@@ -1,0 +1,61 @@
+/**
+ * The project every host test builds: compiler fixtures (a README pipeline, branches on results,
+ * a composite) and a class that extends a class of another file, in a fresh temporary folder
+ * whose `node_modules/plait` links to this repository (so bundles keep `plait` external and still
+ * run). The graphs `compile()` gives for the same files are the expected ones.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { graphToJSON } from 'plait'
+import { compile, graphFiles, nodeResolver } from '../../plugin/compiler/index.js'
+
+const repository = fileURLToPath(new URL('../..', import.meta.url))
+
+/** Files copied from `fixtures/compiler/`. */
+const fixtureFiles = ['extract-and-compare.ts', 'branches.ts', 'composite.ts', 'support.ts']
+/** Files copied from `test/hosts/project/`. */
+const projectFiles = ['base.ts', 'derived.ts', 'main.ts', 'broken.ts']
+/** The files holding plait classes. */
+export const compiledFiles = ['base.ts', 'branches.ts', 'composite.ts', 'derived.ts', 'extract-and-compare.ts']
+
+/**
+ * A fresh copy of the project; `remove()` deletes it.
+ *
+ * @example
+ * ```ts
+ * const project = makeProject()
+ * await hosts[0].build({ root: project.root, entry: 'main.ts', outDir: join(project.root, 'out') })
+ * project.remove()
+ * ```
+ */
+export function makeProject(): { root: string; remove: () => void } {
+  const root = mkdtempSync(join(tmpdir(), 'plait-hosts-'))
+  for (const file of fixtureFiles) copyFileSync(join(repository, 'fixtures/compiler', file), join(root, file))
+  for (const file of projectFiles) copyFileSync(join(repository, 'test/hosts/project', file), join(root, file))
+  mkdirSync(join(root, 'node_modules'))
+  symlinkSync(repository, join(root, 'node_modules/plait'), 'dir')
+  return { root, remove: () => rmSync(root, { recursive: true, force: true }) }
+}
+
+/**
+ * The graph files and the `virtual:plait/graphs` entries `compile()` gives for the project's
+ * files, read from `root`.
+ *
+ * @example
+ * ```ts
+ * const { files, graphs } = expectedGraphs(project.root)
+ * files['.plait/derived.ts/Reviewed.graph.json'] // the JSON text
+ * ```
+ */
+export function expectedGraphs(root: string): { files: Record<string, string>; graphs: Record<string, unknown> } {
+  const files: Record<string, string> = {}
+  const graphs: Record<string, unknown> = {}
+  for (const file of compiledFiles) {
+    const result = compile(readFileSync(join(root, file), 'utf8'), join(root, file), { root, resolve: nodeResolver() })
+    Object.assign(files, graphFiles(result.graphs))
+    for (const graph of result.graphs) graphs[`${graph.file}#${graph.name}`] = JSON.parse(graphToJSON(graph))
+  }
+  return { files, graphs }
+}
