@@ -18,8 +18,10 @@ import { ProjectGraphCache, virtualGraphsId } from './virtual-graphs.js'
 
 /** The id the virtual module resolves to (the `\0` keeps other plugins away from it). */
 const resolvedVirtualGraphsId = `\0${virtualGraphsId}`
-const virtualIdFilter = new RegExp(`^${virtualGraphsId.replace(/[/\\^$.*+?()[\]{}|]/g, '\\$&')}$`)
-const resolvedIdFilter = new RegExp(`^\\0${virtualGraphsId.replace(/[/\\^$.*+?()[\]{}|]/g, '\\$&')}$`)
+/** webpack reads `virtual:` as a URL scheme before any resolver runs: requests are renamed to this first. */
+const webpackRequest = 'plait-virtual-graphs'
+const virtualIdFilter = /^(?:virtual:plait\/graphs|plait-virtual-graphs)$/
+const resolvedIdFilter = /^\0virtual:plait\/graphs$/
 /** Script files (a query string may follow). */
 const scriptId = /\.[cm]?[jt]sx?(?:$|\?)/
 /** What `mentionsPlait` looks for: lets hosts with hook filters skip the call for other files. */
@@ -56,7 +58,7 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
     resolveId: {
       filter: { id: virtualIdFilter },
       handler(id) {
-        return id === virtualGraphsId ? resolvedVirtualGraphsId : undefined
+        return id === virtualGraphsId || id === webpackRequest ? resolvedVirtualGraphsId : undefined
       },
     },
     load: {
@@ -90,6 +92,13 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
         }
         return output.code === undefined ? undefined : { code: output.code, map: output.map ?? null }
       },
+    },
+    webpack(compiler) {
+      compiler.hooks.normalModuleFactory.tap('plait', (factory) => {
+        factory.hooks.beforeResolve.tap('plait', (data) => {
+          if (data.request === virtualGraphsId) data.request = webpackRequest
+        })
+      })
     },
     vite: {
       configResolved(config) {

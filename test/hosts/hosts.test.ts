@@ -39,6 +39,16 @@ function graphFilesOnDisk(root: string): Record<string, string> {
   return found
 }
 
+/**
+ * Graph text without what depends on the exact text plait was handed (locations and the source
+ * hash): all that may differ when another plugin stripped types first.
+ */
+function withoutLocations(files: Record<string, string>): Record<string, unknown> {
+  const strip = (value: unknown): unknown =>
+    Array.isArray(value) ? value.map(strip) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'loc' && key !== 'sourceHash').map(([key, item]) => [key, strip(item)])) : value
+  return Object.fromEntries(Object.entries(files).filter(([path]) => path.endsWith('.graph.json')).map(([path, text]) => [path, strip(JSON.parse(text))]))
+}
+
 /** The original position of the first occurrence of `needle` in the bundle. */
 function originalOf(built: Built, needle: string): { source: string | null; line: number | null } {
   const text = bundleText(built)
@@ -67,7 +77,8 @@ describe.each(hosts)('$name', (host) => {
   it('writes the graph files compile() gives', () => {
     const { files } = expectedGraphs(project.root)
     expect(Object.keys(files).length).toBeGreaterThanOrEqual(6 * 4)
-    expect(graphFilesOnDisk(project.root)).toEqual(files)
+    if (host.handsOverJavaScript) expect(withoutLocations(graphFilesOnDisk(project.root))).toEqual(withoutLocations(files))
+    else expect(graphFilesOnDisk(project.root)).toEqual(files)
   })
 
   it('runs the bundle on simulated endpoints', async () => {
@@ -88,6 +99,7 @@ describe.each(hosts)('$name', (host) => {
 
   it('fails the build on a PL1xx error with the formatted diagnostic', async () => {
     const failed = host.build({ root: project.root, entry: 'broken.ts', outDir: join(project.root, 'out-broken') })
-    await expect(failed).rejects.toThrow(/broken\.ts:6:19 - error PL102[\s\S]*fix: /)
+    const line = host.handsOverJavaScript ? '\\d+:\\d+' : '6:19'
+    await expect(failed).rejects.toThrow(new RegExp(`broken\\.ts:${line} - error PL102[\\s\\S]*fix: `))
   })
 })
