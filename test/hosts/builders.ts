@@ -103,6 +103,10 @@ export const hosts: Host[] = [
     name: 'esbuild',
     async build(request) {
       const file = join(request.outDir, 'bundle.mjs')
+      // unplugin prints plugin warnings under esbuild (esbuild has no warning call for onLoad).
+      const printed: string[] = []
+      const print = console.warn
+      console.warn = (...values: unknown[]) => void printed.push(values.map(String).join(' '))
       const result = await esbuildBuild({
         absWorkingDir: request.root,
         entryPoints: [join(request.root, request.entry)],
@@ -114,8 +118,10 @@ export const hosts: Host[] = [
         external: ['plait', 'plait/*'],
         logLevel: 'silent',
         plugins: [plaitEsbuild({ root: request.root, ...request.options })],
+      }).finally(() => {
+        console.warn = print
       })
-      return { file, warnings: result.warnings.map((warning) => warning.text) }
+      return { file, warnings: [...result.warnings.map((warning) => warning.text), ...printed] }
     },
   },
   {

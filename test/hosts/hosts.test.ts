@@ -97,6 +97,13 @@ describe.each(hosts)('$name', (host) => {
     expect(position.line).toBe(11)
   })
 
+  it('reports a PL2xx fallback as a warning, and as an error with strict', async () => {
+    const warned = await host.build({ root: project.root, entry: 'traced.ts', outDir: join(project.root, 'out-traced') })
+    expect(warned.warnings.join('\n')).toMatch(/warning PL203[\s\S]*see: docs\/diagnostics\.md#pl203/)
+    const strict = host.build({ root: project.root, entry: 'traced.ts', outDir: join(project.root, 'out-strict'), options: { strict: true } })
+    await expect(strict).rejects.toThrow(/error PL203/)
+  })
+
   it('fails the build on a PL1xx error with the formatted diagnostic', async () => {
     const failed = host.build({ root: project.root, entry: 'broken.ts', outDir: join(project.root, 'out-broken') })
     const line = host.handsOverJavaScript ? '\\d+:\\d+' : '6:19'

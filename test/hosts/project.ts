@@ -16,7 +16,7 @@ const repository = fileURLToPath(new URL('../..', import.meta.url))
 /** Files copied from `fixtures/compiler/`. */
 const fixtureFiles = ['extract-and-compare.ts', 'branches.ts', 'composite.ts', 'support.ts']
 /** Files copied from `test/hosts/project/`. */
-const projectFiles = ['base.ts', 'derived.ts', 'main.ts', 'broken.ts']
+const projectFiles = ['base.ts', 'derived.ts', 'main.ts', 'broken.ts', 'traced.ts']
 /** The files holding plait classes. */
 export const compiledFiles = ['base.ts', 'branches.ts', 'composite.ts', 'derived.ts', 'extract-and-compare.ts']
 
