@@ -2,11 +2,8 @@
  * `plait graph [files...]`: compiles files and writes their graph files under `.plait/`, or prints
  * one format to stdout with `--format`.
  */
-import { formatSummary, summarizeGraph } from '../../src/graph/summary.js'
-import { graphToJSON } from '../../src/graph/json.js'
-import { toMermaid } from '../../src/graph/mermaid.js'
-import { toDot } from '../../src/graph/dot.js'
 import type { Graph } from '../../src/graph/types.js'
+import { graphFiles } from '../compiler/outputs.js'
 import { writeGraphFiles } from '../graph-files.js'
 import { oneOf, parseCommandArgs, UsageError } from './args.js'
 import { compileFiles, reportDiagnostics } from './compile-files.js'
@@ -88,8 +85,9 @@ export async function graphCommand(argv: string[], io: CliIo): Promise<number> {
 }
 
 /**
- * The graphs in one format: one JSON document (an object for one graph, an array for several), or
- * the texts of each graph separated by a blank line, each headed by a comment naming its class.
+ * The graphs in one format, each exactly as its graph file holds it: one JSON document (an object
+ * for one graph, an array for several), or the texts of each graph separated by a blank line,
+ * each headed by a comment naming its file and class.
  *
  * @example
  * ```ts
@@ -97,11 +95,12 @@ export async function graphCommand(argv: string[], io: CliIo): Promise<number> {
  * ```
  */
 export function renderGraphs(graphs: readonly Graph[], format: (typeof graphFormats)[number]): string {
-  if (format === 'json') return graphs.length === 1 ? graphToJSON(graphs[0]!) : `[\n${graphs.map((graph) => graphToJSON(graph).trimEnd().replace(/^/gm, '  ')).join(',\n')}\n]\n`
-  const render = { mermaid: toMermaid, dot: toDot, text: (graph: Graph) => formatSummary(summarizeGraph(graph)) }[format]
+  const extension = { mermaid: '.mmd', dot: '.dot', json: '.graph.json', text: '.txt' }[format]
+  const texts = graphs.map((graph) => Object.entries(graphFiles([graph])).find(([path]) => path.endsWith(extension))![1])
+  if (texts.length === 1) return texts[0]!
+  if (format === 'json') return `[\n${texts.map((text) => text.trimEnd().replace(/^/gm, '  ')).join(',\n')}\n]\n`
   const comment = { mermaid: '%%', dot: '//', text: '#' }[format]
-  if (graphs.length === 1) return `${render(graphs[0]!).trimEnd()}\n`
-  return graphs.map((graph) => `${comment} ${graph.file ?? ''} ${graph.name}\n${render(graph).trimEnd()}\n`).join('\n')
+  return graphs.map((graph, index) => `${comment} ${graph.file ?? ''} ${graph.name}\n${texts[index]!.trimEnd()}\n`).join('\n')
 }
 
 function noGraphsMessage(className: string | undefined, named: readonly string[]): string {
