@@ -7,6 +7,7 @@ import type { ChatMessage, CompletionRequest } from '../runtime/endpoint.js'
 import type { CallEvent } from '../runtime/events.js'
 import { PlaitError } from '../runtime/errors.js'
 import { futureFor } from '../runtime/future.js'
+import { captureCallSite } from '../runtime/location.js'
 import type { ExecuteContext, Run } from '../runtime/run.js'
 import type { StaticCall } from '../runtime/compiled.js'
 import { invoke, Module, modulePath, outsideRunError } from './module.js'
@@ -116,17 +117,16 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
     return this[invoke](run, inputs) as Out
   }
 
-  override [invoke](run: Run<PipelineServices>, inputs: unknown[], call?: StaticCall): unknown {
+  override [invoke](run: Run<PipelineServices>, inputs: unknown[], call?: StaticCall, caller?: Function): unknown {
     const path = modulePath(run, this)
     if (inputs.length !== 1 && !this.#combine) {
       throw new TypeError(
         `Expected one input for \`${path}\` (${this.constructor.name}), got ${inputs.length}. Combine them first (\`this.${path.split('.').at(-1)}(\`\${a}\\n\\n\${b}\`)\`) or pass \`combine: (a, b) => ...\` to its options.`,
       )
     }
-    const spec = { kind: 'call' as const, base: call?.id ?? path, module: path, moduleType: this.constructor.name, alias: this.alias }
-    const node = run.addCall(call ? { ...spec, site: call.site } : spec, inputs, (values, context) =>
-      this.#complete(values as In, context as ExecuteContext & { run: Run<PipelineServices> }),
-    )
+    const site = call ? call.site : captureCallSite(caller)
+    const spec = { kind: 'call' as const, base: call?.id ?? path, module: path, moduleType: this.constructor.name, alias: this.alias, site }
+    const node = run.addCall(spec, inputs, (values, context) => this.#complete(values as In, context as ExecuteContext & { run: Run<PipelineServices> }))
     return futureFor(node)
   }
 

@@ -239,9 +239,11 @@ export class Module<In extends unknown[] = any[], Out = any> {
 
   /**
    * Runs the module's call inside `run`. A composite module runs `forward()` with its module
-   * path; leaf modules (LLMInference) override this to add a node instead.
+   * path; leaf modules (LLMInference) override this to add a node instead. `caller`, when given, is
+   * a function on the stack right above the user's call (the callable module itself): a leaf
+   * module captures its source location under it (see `captureCallSite`).
    */
-  [invoke](run: Run<PipelineServices>, args: unknown[], call?: StaticCall): unknown {
+  [invoke](run: Run<PipelineServices>, args: unknown[], call?: StaticCall, caller?: Function): unknown {
     warnIfTraced(this)
     const path = modulePath(run, this)
     const result = inRun(run, this.forward, () => run.inModule(path, () => this.forward(...(args as In))))
@@ -261,7 +263,8 @@ export function modulePath(run: Run<PipelineServices>, module: Module): string {
 function callModule(module: Module, args: unknown[]): unknown {
   const run = currentRun() as Run<PipelineServices> | undefined
   if (!run) throw outsideRunError(module)
-  return module[invoke](run, args)
+  // The callable is on the stack: a leaf module finds the user's line right under it.
+  return module[invoke](run, args, undefined, module)
 }
 
 /** The error for a module called with no run around it. */
