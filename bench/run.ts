@@ -8,6 +8,7 @@ import { cpus, loadavg, platform, release } from 'node:os'
 import { join } from 'node:path'
 import OpenAI from 'openai'
 import { baselineAlone } from './baseline-alone.js'
+import { compiledSection } from './compiled.js'
 import { buildPackage } from './build.js'
 import { heapRetained } from './heap.js'
 import { importTimes, sdkChecks } from './import-time.js'
@@ -32,7 +33,7 @@ const S3_REPS = Number(process.env['BENCH_S3_REPS'] ?? 3)
 const PRIORITY_REPS = Number(process.env['BENCH_PRIORITY_REPS'] ?? 5)
 
 // BENCH_ONLY=s3,priority,soak runs only those parts (comma-separated); all of them by default.
-const PARTS = ['s1', 's2', 's4', 'synthetic', 'heap', 'import', 's3', 'priority', 'soak'] as const
+const PARTS = ['s1', 's2', 's4', 'compiled', 'synthetic', 'heap', 'import', 's3', 'priority', 'soak'] as const
 type Part = (typeof PARTS)[number]
 const only = process.env['BENCH_ONLY']?.split(',').map((part) => part.trim()).filter((part) => part !== '')
 const unknownParts = (only ?? []).filter((part) => !(PARTS as readonly string[]).includes(part))
@@ -197,6 +198,20 @@ async function sideBySide(): Promise<void> {
   }
 }
 
+// S1, S2 and S4 with compiled forward(): against the baseline and against traced.
+const compiledRows: string[][] = []
+if (want('compiled')) {
+  const server = await startMockServerProcess()
+  try {
+    const section = await compiledSection(server, REPS, CHAIN_REPS)
+    compiledRows.push(...section.rows)
+    spreads.push(...section.spreads)
+    notes.push(...section.notes)
+  } finally {
+    await server.close()
+  }
+}
+
 // Under endpoint limits: a server process of their own that keeps a request log.
 if (want('s3') || want('priority') || want('soak')) {
   const server = await startMockServerProcess({ log: true })
@@ -272,6 +287,14 @@ const output = [
         '',
         table(['Scenario', 'plait', 'baseline', 'plait / baseline', 'Measured against target', 'Result'], rows),
       ]),
+  ...(compiledRows.length === 0
+    ? []
+    : section(
+        'Compiled forward()',
+        `The same scenarios with forward() compiled (\`compile()\` on the scenario file, as a build step would), each interleaved with the SDK baseline and, separately, with the traced class (medians of ${REPS}, S4: ${CHAIN_REPS}).`,
+        '',
+        table(['Scenario', 'compiled', 'baseline', 'compiled / baseline', 'traced (paired compiled / traced)', 'Measured against target', 'Result'], compiledRows),
+      )),
   ...(limitRows.length === 0
     ? []
     : section(

@@ -32,8 +32,9 @@ export async function extractAndCompare(client: OpenAI, doc1: string, doc2: stri
 /** Latency per model at the mock server for this scenario. */
 export const s1Latency = { fast: 100, smart: 200 }
 
-export function s1(baseURL: string, client: OpenAI): Contender<string> {
-  const pipeline = new ExtractAndCompare().bind({
+/** The scenario's two sides; `moduleClass` is the traced class by default, or its compiled version (bench/lib/compiled.ts). */
+export function s1(baseURL: string, client: OpenAI, moduleClass: typeof ExtractAndCompare = ExtractAndCompare): Contender<string> {
+  const pipeline = new moduleClass().bind({
     endpoints: {
       fast: openai({ model: 'fast', baseURL, apiKey: 'bench', maxConcurrent: 20 }),
       smart: openai({ model: 'smart', baseURL, apiKey: 'bench', maxConcurrent: 5 }),

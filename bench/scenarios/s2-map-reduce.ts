@@ -34,8 +34,9 @@ export async function mapReduce(client: OpenAI, docs: string[]): Promise<string>
 
 export const s2Latency = { fast: 100, smart: 200 }
 
-export function s2(baseURL: string, client: OpenAI): Contender<string> {
-  const pipeline = new MapReduce().bind({
+/** The scenario's two sides; `moduleClass` is the traced class by default, or its compiled version (bench/lib/compiled.ts). */
+export function s2(baseURL: string, client: OpenAI, moduleClass: typeof MapReduce = MapReduce): Contender<string> {
+  const pipeline = new moduleClass().bind({
     endpoints: {
       // Room for every extraction at once, as the baseline has.
       fast: openai({ model: 'fast', baseURL, apiKey: 'bench', maxConcurrent: 64 }),

@@ -31,8 +31,9 @@ export async function chain(client: OpenAI, text: string): Promise<string> {
 
 export const s4Latency = { fast: 5 }
 
-export function s4(baseURL: string, client: OpenAI): Contender<string> {
-  const pipeline = new Chain().bind({ endpoints: { fast: openai({ model: 'fast', baseURL, apiKey: 'bench', maxConcurrent: 8 }) } })
+/** The scenario's two sides; `moduleClass` is the traced class by default, or its compiled version (bench/lib/compiled.ts). */
+export function s4(baseURL: string, client: OpenAI, moduleClass: typeof Chain = Chain): Contender<string> {
+  const pipeline = new moduleClass().bind({ endpoints: { fast: openai({ model: 'fast', baseURL, apiKey: 'bench', maxConcurrent: 8 }) } })
   const text = sampleDoc(7)
   return { plait: () => pipeline(text), baseline: () => chain(client, text) }
 }
