@@ -152,7 +152,13 @@ export async function buildCommand(argv: string[], io: CliIo): Promise<number> {
         })
         .join('\n')
       for (const file of emittedFiles) if (file.endsWith('.map')) mapSourcesBack(file, copyRoot, projectFolder)
-      emitted = { status: run.status, output: unmirror(shown, copyRoot, projectFolder, io.cwd) }
+      // Syntax errors show in both runs: print them once.
+      const seen = new Set(checked.output.split('\n').filter((line) => line.trim() !== ''))
+      const fresh = unmirror(shown, copyRoot, projectFolder, io.cwd)
+        .split('\n')
+        .filter((line) => !seen.has(line))
+        .join('\n')
+      emitted = { status: run.status, output: fresh }
       io.stdout.write(emitted.output)
     }
 
