@@ -1,0 +1,98 @@
+/**
+ * Watch mode and the dev server: editing the file of a base class recompiles the classes that
+ * extend it (their graph files and `virtual:plait/graphs` follow), through Rollup's `watch()` and
+ * Vite's dev server (SSR module graph).
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import plaitRollup from '../../plugin/hosts/rollup.js'
+import plaitVite from '../../plugin/hosts/vite.js'
+import { stripTypes } from './builders.js'
+import { makeProject } from './project.js'
+
+/** The alias of the first draft call in the graph of `Reviewed` (from `.plait/`). */
+const draftAliasOnDisk = (root: string) => draftAlias(JSON.parse(readFileSync(join(root, '.plait/derived.ts/Reviewed.graph.json'), 'utf8')))
+const draftAlias = (graph: { nodes: Array<{ id: string; alias?: string }> }) => graph.nodes.find((node) => node.id === 'first')?.alias
+
+/** Changes the alias of the base class's module: only a recompile of `derived.ts` shows it there. */
+const editBase = (root: string) => {
+  const path = join(root, 'base.ts')
+  writeFileSync(path, readFileSync(path, 'utf8').replace("alias: 'main'", "alias: 'fast'"))
+}
+
+/** Polls `check` until it holds (wide margin: file watchers on a loaded machine are slow). */
+async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Expected the change to be picked up within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+const cleanups: Array<() => Promise<void> | void> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup()
+})
+
+describe('watch mode', () => {
+  it('Rollup recompiles a dependent and the virtual module after its base class file changes', async () => {
+    const { watch } = await import('rollup')
+    const project = makeProject()
+    cleanups.push(project.remove)
+    const file = join(project.root, 'out/bundle.mjs')
+    const watcher = watch({
+      input: join(project.root, 'main.ts'),
+      external: (id) => id === 'plait' || id.startsWith('plait/'),
+      plugins: [plaitRollup({ root: project.root }), stripTypes()],
+      output: { file, format: 'es' },
+      watch: { buildDelay: 50, clearScreen: false },
+    })
+    cleanups.push(() => watcher.close())
+    let builds = 0
+    const failures: unknown[] = []
+    watcher.on('event', (event) => {
+      if (event.code === 'BUNDLE_END') void event.result.close()
+      if (event.code === 'END') builds++
+      if (event.code === 'ERROR') failures.push(event.error)
+    })
+    const bundledGraph = async (build: number) => ((await import(`${pathToFileURL(file).href}?build=${build}`)) as { graphs: Record<string, Parameters<typeof draftAlias>[0]> }).graphs['derived.ts#Reviewed']!
+    await eventually(() => builds === 1)
+    expect(draftAliasOnDisk(project.root)).toBe('main')
+    expect(draftAlias(await bundledGraph(1))).toBe('main')
+
+    editBase(project.root)
+    await eventually(() => builds === 2)
+    expect(failures).toEqual([])
+    expect(draftAliasOnDisk(project.root)).toBe('fast')
+    expect(draftAlias(await bundledGraph(2))).toBe('fast')
+  })
+
+  it('the Vite dev server recompiles a dependent and the virtual module after its base class file changes', async () => {
+    const { createServer } = await import('vite')
+    const project = makeProject()
+    cleanups.push(project.remove)
+    const server = await createServer({
+      root: project.root,
+      configFile: false,
+      logLevel: 'silent',
+      appType: 'custom',
+      plugins: [plaitVite()],
+      server: { middlewareMode: true, ws: false },
+      // plait itself runs from this repository's TypeScript sources, through the dev server.
+      resolve: { conditions: ['plait-source'] },
+      ssr: { noExternal: ['plait'], resolve: { conditions: ['plait-source'] } },
+    })
+    cleanups.push(() => server.close())
+    type Main = { graphs: Record<string, Parameters<typeof draftAlias>[0]>; run: () => Promise<{ outputs: Record<string, unknown> }> }
+    const load = () => server.ssrLoadModule('/main.ts') as Promise<Main>
+    const first = await load()
+    expect(draftAlias(first.graphs['derived.ts#Reviewed']!)).toBe('main')
+    expect((await first.run()).outputs.reviewed).toBe('REVIEW(DRAFT(essay) + DRAFT(essay!))')
+
+    editBase(project.root)
+    await eventually(async () => draftAlias((await load()).graphs['derived.ts#Reviewed']!) === 'fast')
+    expect(draftAliasOnDisk(project.root)).toBe('fast')
+  })
+})
