@@ -282,19 +282,23 @@ export class Run<Services = unknown> {
    */
   addCall(spec: Omit<NodeSpec, 'inputs' | 'execute'>, args: unknown[], execute: (args: unknown[], context: ExecuteContext) => unknown): RunNode {
     const site = spec.site ?? captureCallSite()
-    const templates = args.map((arg) => this.capture(arg, site))
+    const templates = new Array<Template>(args.length)
+    for (let index = 0; index < args.length; index++) templates[index] = this.capture(args[index], site)
     const inputs: RunNode[] = []
     for (const template of templates) collectNodes(template, inputs)
-    const positions = new Map(inputs.map((node, index) => [node, index]))
+    // The hot path: no spread, and the node function comes from a factory (one closure per call).
     return this.addNode({
-      ...spec,
-      site,
+      kind: spec.kind,
+      base: spec.base,
+      module: spec.module,
+      moduleType: spec.moduleType,
+      alias: spec.alias,
+      template: spec.template,
+      key: spec.key,
+      label: spec.label,
       inputs,
-      execute: (values, context) => {
-        const received = templates.map((template) => rebuild(template, values, positions))
-        context.node.received = received
-        return execute(received, context)
-      },
+      site,
+      execute: callFunction(templates, inputs, execute),
     })
   }
 
@@ -463,7 +467,7 @@ export class Run<Services = unknown> {
     if (template.kind === 'literal') return this.complete(node, value)
     const inputs: RunNode[] = []
     collectNodes(template, inputs)
-    const positions = new Map(inputs.map((input, index) => [input, index]))
+    const positions = positionsOf(inputs)
     const outer = this.scope
     this.scope = node.scope?.enter(node)
     const source =
@@ -588,7 +592,7 @@ export class Run<Services = unknown> {
     if (this.failure !== undefined) throw this.failure
     const inputs: RunNode[] = []
     collectNodes(output, inputs)
-    return rebuild(output, inputs.map((node) => node.value), new Map(inputs.map((node, index) => [node, index])))
+    return rebuild(output, inputs.map((node) => node.value), positionsOf(inputs))
   }
 
   /** The run's graph in IR version 1. */
@@ -644,6 +648,35 @@ export function holdsPending(value: unknown): boolean {
   return (prototype === Object.prototype || prototype === null) && Object.values(value).some(holdsPending)
 }
 
+/**
+ * The node function of a call made by `addCall`: rebuilds the arguments from the resolved input
+ * values, keeps them on the node (`received`) and runs `execute` on them.
+ */
+function callFunction(templates: Template[], inputs: RunNode[], execute: (args: unknown[], context: ExecuteContext) => unknown) {
+  const positions = positionsOf(inputs)
+  return (values: unknown[], context: ExecuteContext): unknown => {
+    const received = new Array<unknown>(templates.length)
+    for (let index = 0; index < templates.length; index++) received[index] = rebuild(templates[index]!, values, positions)
+    context.node.received = received
+    return execute(received, context)
+  }
+}
+
+/** Up to this many inputs, a node's position is found by scanning the list rather than in a Map. */
+const scannedInputs = 8
+
+/** Where each input sits in `inputs`: the list itself when short, a Map when long. */
+function positionsOf(inputs: RunNode[]): Positions {
+  return inputs.length <= scannedInputs ? inputs : new Map(inputs.map((node, index) => [node, index]))
+}
+
+/** Positions of input nodes: a short list scanned, or a Map from node to index. */
+type Positions = readonly RunNode[] | ReadonlyMap<RunNode, number>
+
+function positionOf(positions: Positions, node: RunNode): number {
+  return Array.isArray(positions) ? positions.indexOf(node) : (positions as ReadonlyMap<RunNode, number>).get(node)!
+}
+
 function collectNodes(template: Template, into: RunNode[]): void {
   switch (template.kind) {
     case 'literal':
@@ -659,12 +692,12 @@ function collectNodes(template: Template, into: RunNode[]): void {
   }
 }
 
-function rebuild(template: Template, values: unknown[], positions: Map<RunNode, number>): unknown {
+function rebuild(template: Template, values: unknown[], positions: Positions): unknown {
   switch (template.kind) {
     case 'literal':
       return template.value
     case 'node':
-      return values[positions.get(template.node)!]
+      return values[positionOf(positions, template.node)]
     case 'array':
       return template.items.map((item) => rebuild(item, values, positions))
     case 'object':
