@@ -20,6 +20,8 @@ import { currentRun } from './context.js'
 import { PlaitError } from './errors.js'
 import { futureFor, isFuture, materialize } from './future.js'
 import { holdsPending, renderText, type Run, type RunNode } from './run.js'
+import { FailureScope, ScopeFrame, scopeFrameOf, type ScopeFailure } from './attempt.js'
+import { executingIn } from './context.js'
 
 /** The hook a module implements to be called inside a run (`module[invoke](run, args, call)`). */
 export const invoke: unique symbol = Symbol.for('plait.invoke')
@@ -173,7 +175,10 @@ export class Scope {
     const run = this.run
     const previous = run.lastEffect
     const waits = previous !== undefined && previous.state !== 'done'
-    if (!waits && !inputs.some(holdsPending)) {
+    // In a `try` block, a side effect also waits until the statements before it have succeeded.
+    const frame = run.scope instanceof ScopeFrame ? run.scope : undefined
+    const clear = frame === undefined || !frame.scope.blocked(frame.peek())
+    if (!waits && clear && !inputs.some(holdsPending)) {
       const value = (fn as (...values: unknown[]) => unknown)(...inputs)
       if (!(value instanceof Promise)) return value
       // An async side effect: later ones wait for it.
@@ -181,11 +186,151 @@ export class Scope {
       run.lastEffect = node
       return futureFor(node)
     }
-    const node = run.addCall({ kind: 'effect', base: id, site }, waits ? [futureFor(previous), ...inputs] : inputs, (values) =>
-      (fn as (...values: unknown[]) => unknown)(...(waits ? values.slice(1) : values)),
-    )
+    const node = run.addCall({ kind: 'effect', base: id, site }, waits ? [futureFor(previous), ...inputs] : inputs, (values, context) => {
+      const apply = () => (fn as (...values: unknown[]) => unknown)(...(waits ? values.slice(1) : values))
+      const member = scopeFrameOf(context.node)
+      if (member === undefined) return apply()
+      const key = member.scope.keyOf(context.node)
+      return member.scope.blocked(key) ? member.scope.whenClear(key).then(apply) : apply()
+    })
     run.lastEffect = node
     return futureFor(node)
+  }
+
+  /**
+   * `try { ... } catch (error) { ... } finally { ... }` around module calls, with sequential
+   * meaning. `body` builds the `try` block now: its calls start as soon as their inputs exist.
+   * Its nodes form a failure scope: when one fails, the run does not; the nodes after it in
+   * program order are cancelled (those in flight are aborted), and once the scope has settled
+   * `handler` builds the `catch` block with the failure that comes first in program order (for a
+   * failed LLM call its NodeError, for user code the value it threw). Side effects in the `try`
+   * block wait until the statements before them have succeeded. `finalizer` builds the `finally`
+   * block after either. The result is what `body` or `handler` returned, followed by the items
+   * `finalizer` returned (the values of the variables each assigns). The `try` takes a place on
+   * the effect chain. On plain values with nothing pending, it runs at once like the statement.
+   *
+   * @example
+   * ```ts
+   * // let summary = ''; try { summary = this.summarize(doc) } catch { summary = 'none' }
+   * const $t1 = $.attempt('try', () => { summary = $.call(this.summarize, 'summary', [doc], loc); return [summary] }, ((summary) => () => { summary = 'none'; return [summary] })(summary), undefined, loc)
+   * summary = $.select('summary', $t1, 0, loc)
+   * ```
+   */
+  attempt(id: string, body: () => unknown, handler: ((error: never) => unknown) | undefined, finalizer: (() => unknown) | undefined, site: SourceLocation): unknown {
+    const run = this.run
+    const before = run.lastEffect
+    const outer = run.scope
+    const scope = new FailureScope(run, outer instanceof ScopeFrame ? outer : undefined)
+    run.scope = scope.root
+    let value: unknown
+    try {
+      value = body()
+    } catch (error) {
+      scope.throwNow(error, scope.root)
+    } finally {
+      run.scope = outer
+    }
+    const tail = run.lastEffect
+    scope.close()
+    const join = (main: unknown, last: unknown): unknown => (finalizer === undefined ? main : [...(main as unknown[]), ...(last as unknown[])])
+    if (scope.idle && (scope.failure === undefined || finalizer === undefined)) {
+      // Everything ran at once: as the statement itself would.
+      const failure = scope.failure
+      if (failure === undefined) return join(value, finalizer?.())
+      run.lastEffect = before
+      if (handler === undefined) throw failure.thrown
+      return (handler as (error: unknown) => unknown)(failure.thrown)
+    }
+    const node = run.addNode({
+      kind: 'cond',
+      base: id,
+      label: 'try',
+      site,
+      inputs: [],
+      execute: (_values, context) => scope.outcome().then((failure) => this.afterTry(context.node, failure, value, failure === undefined ? tail : before, handler, finalizer, join)),
+    })
+    scope.attach(node)
+    run.lastEffect = node
+    return futureFor(node)
+  }
+
+  /** The `catch` and `finally` blocks, once the `try` block's scope has settled; `chain` is the side effect they come after. */
+  private async afterTry(
+    node: RunNode,
+    failure: ScopeFailure | undefined,
+    value: unknown,
+    chain: RunNode | undefined,
+    handler: ((error: never) => unknown) | undefined,
+    finalizer: (() => unknown) | undefined,
+    join: (main: unknown, last: unknown) => unknown,
+  ): Promise<unknown> {
+    let result = value
+    let rethrow: { error: unknown } | undefined
+    if (failure !== undefined) {
+      if (handler === undefined) rethrow = { error: failure.thrown }
+      else if (finalizer === undefined) {
+        // The catch block is the end: what it builds (a throw among it) is the try's outcome.
+        const built = this.buildAfter(node, chain, () => (handler as (error: unknown) => unknown)(failure.thrown))
+        if ('error' in built) throw built.error
+        await settledEffect(built.tail)
+        return built.value
+      } else {
+        // A finally block comes after the catch block whatever happens in it: the catch block
+        // runs in a failure scope of its own, whose failure is thrown after the finally block.
+        const guarded = new FailureScope(this.run, frameOf(node))
+        const built = this.buildAfter(node, chain, () => {
+          const saved = this.run.scope
+          this.run.scope = guarded.root
+          try {
+            return (handler as (error: unknown) => unknown)(failure.thrown)
+          } catch (error) {
+            guarded.throwNow(error, guarded.root)
+            return undefined
+          } finally {
+            this.run.scope = saved
+          }
+        })
+        guarded.close()
+        guarded.attach(node)
+        const caught = await guarded.outcome()
+        if (caught !== undefined) rethrow = { error: caught.thrown }
+        else if (!('error' in built)) {
+          result = built.value
+          await settledEffect(built.tail)
+          chain = built.tail
+        }
+      }
+    }
+    if (finalizer !== undefined) {
+      const built = this.buildAfter(node, chain?.state === 'done' || chain === undefined ? chain : undefined, finalizer)
+      if ('error' in built) throw built.error
+      await settledEffect(built.tail)
+      if (rethrow === undefined) result = join(result, built.value)
+    }
+    if (rethrow !== undefined) throw rethrow.error
+    return result
+  }
+
+  /** Builds a `catch` or `finally` block as part of the `try` node, after the side effect `chain`. */
+  private buildAfter(node: RunNode, chain: RunNode | undefined, fn: () => unknown): { value: unknown; tail: RunNode | undefined } | { error: unknown } {
+    const run = this.run
+    const savedEffect = run.lastEffect
+    const savedScope = run.scope
+    run.lastEffect = chain
+    run.scope = node.scope?.enter(node)
+    try {
+      const outcome = run.build((): { value: unknown } | { error: unknown } => {
+        try {
+          return { value: executingIn(run, fn) }
+        } catch (error) {
+          return { error }
+        }
+      })
+      return 'error' in outcome ? outcome : { value: outcome.value, tail: run.lastEffect }
+    } finally {
+      run.lastEffect = savedEffect
+      run.scope = savedScope
+    }
   }
 
   private node(kind: NodeKind, id: string, inputs: unknown[], fn: Function, site: SourceLocation, label?: string): unknown {
@@ -227,6 +372,18 @@ export class Scope {
     run.lastEffect = node
     return futureFor(node)
   }
+}
+
+/** Waits until the side effect `tail` has settled: rejects when it failed. */
+function settledEffect(tail: RunNode | undefined): Promise<unknown> | undefined {
+  if (tail === undefined || tail.state === 'done') return undefined
+  return new Promise((resolve, reject) => tail.whenSettled(resolve, reject))
+}
+
+/** The frame the nodes made while `node` runs join, when `node` is in a failure scope. */
+function frameOf(node: RunNode): ScopeFrame | undefined {
+  const frame = node.scope?.enter(node)
+  return frame instanceof ScopeFrame ? frame : undefined
 }
 
 /**

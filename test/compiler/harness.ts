@@ -16,7 +16,13 @@ export const seqMap = async <T, R>(items: readonly T[], fn: (item: T, index: num
 }
 const systemText = (request: CompletionRequest) => request.messages[0]!.content
 const userText = (request: CompletionRequest) => request.messages.at(-1)!.content
-export const endpoint: Endpoint = simulated({ reply: (request) => `${systemText(request)}(${userText(request).slice(0, 40)})` })
+/** Replies `SYSTEM(input)`; fails (as an endpoint error) when the input holds `boom`, so that programs can catch failed calls. */
+export const endpoint: Endpoint = simulated({
+  reply: (request) => {
+    if (userText(request).includes('boom')) throw new Error(`the endpoint failed on ${userText(request).slice(0, 40)}`)
+    return `${systemText(request)}(${userText(request).slice(0, 40)})`
+  },
+})
 
 /** Evaluates module code whose imports are the names given here. */
 export function load(code: string): new () => Module {
