@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { formatDiagnostic } from '../../src/graph/diagnostic.js'
-import { fileFilter, mentionsPlait, transformFile } from '../transform.js'
+import { fileFilter, mentionsPlait, PlaitBuildError, transformFile } from '../transform.js'
 import { takeInlineSourceMap, withInlineSourceMap } from './inline-source-map.js'
 import { hostOptions, type RegisterOptions } from './options.js'
 import { formatOf, isTypeScriptFile, stripTypes } from './strip-types.js'
@@ -47,7 +47,12 @@ export function moduleCompiler(options: RegisterOptions, warn: (text: string) =>
   const warned = new Set<string>()
 
   function transformAndWarn(file: string, code: string, inputMap?: SourceMapInput): TransformOutput {
-    const output = transformFile({ code, id: file, inputMap }, hostOptions(options))
+    let output: TransformOutput
+    try {
+      output = transformFile({ code, id: file, inputMap }, hostOptions(options))
+    } catch (error) {
+      throw error instanceof PlaitBuildError ? importFailure(error) : error
+    }
     for (const diagnostic of output.diagnostics) {
       if (diagnostic.severity !== 'warning') continue
       const formatted = formatDiagnostic(diagnostic)
@@ -97,6 +102,17 @@ export function moduleCompiler(options: RegisterOptions, warn: (text: string) =>
       return { format, source: withInlineSourceMap(stripped.code, stripped.map), shortCircuit: true }
     },
   }
+}
+
+/**
+ * The error that fails the import: the formatted diagnostics and nothing else (the hook's own
+ * stack and the diagnostic objects would only bury them in Node's report).
+ */
+function importFailure(error: PlaitBuildError): Error {
+  const failure = new Error(error.message)
+  failure.name = error.name
+  failure.stack = `${error.name}: ${error.message}`
+  return failure
 }
 
 function withSource(loaded: LoadResult, source: string | undefined): LoadResult {
