@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url'
 import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bundleText, hosts, type Built } from './builders.js'
-import { expectedGraphs, makeProject } from './project.js'
+import { expectedGraphs, makeProject, projectFolder } from './project.js'
 
 /** What `run()` of `main.ts` gives on the simulated endpoints (see `fixtures/compiler/support.ts`). */
 const expectedRun = {
@@ -64,7 +64,7 @@ describe.each(hosts)('$name', (host) => {
   const project = makeProject()
   let built: Built
   beforeAll(async () => {
-    built = await host.build({ root: project.root, entry: 'main.ts', outDir: join(project.root, 'out') })
+    built = await host.build({ root: project.root, entry: `${projectFolder}/main.ts`, outDir: join(project.root, 'out') })
   })
   afterAll(() => project.remove())
 
@@ -98,14 +98,14 @@ describe.each(hosts)('$name', (host) => {
   })
 
   it('reports a PL2xx fallback as a warning, and as an error with strict', async () => {
-    const warned = await host.build({ root: project.root, entry: 'traced.ts', outDir: join(project.root, 'out-traced') })
+    const warned = await host.build({ root: project.root, entry: `${projectFolder}/traced.ts`, outDir: join(project.root, 'out-traced') })
     expect(warned.warnings.join('\n')).toMatch(/warning PL203[\s\S]*see: docs\/diagnostics\.md#pl203/)
-    const strict = host.build({ root: project.root, entry: 'traced.ts', outDir: join(project.root, 'out-strict'), options: { strict: true } })
+    const strict = host.build({ root: project.root, entry: `${projectFolder}/traced.ts`, outDir: join(project.root, 'out-strict'), options: { strict: true } })
     await expect(strict).rejects.toThrow(/error PL203/)
   })
 
   it('fails the build on a PL1xx error with the formatted diagnostic', async () => {
-    const failed = host.build({ root: project.root, entry: 'broken.ts', outDir: join(project.root, 'out-broken') })
+    const failed = host.build({ root: project.root, entry: `${projectFolder}/broken.ts`, outDir: join(project.root, 'out-broken') })
     const line = host.handsOverJavaScript ? '\\d+:\\d+' : '6:19'
     await expect(failed).rejects.toThrow(new RegExp(`broken\\.ts:${line} - error PL102[\\s\\S]*fix: `))
   })

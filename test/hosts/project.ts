@@ -6,19 +6,22 @@
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { graphToJSON } from 'plait'
 import { compile, graphFiles, nodeResolver } from '../../plugin/compiler/index.js'
 
 const repository = fileURLToPath(new URL('../..', import.meta.url))
 
-/** Files copied from `fixtures/compiler/`. */
-const fixtureFiles = ['extract-and-compare.ts', 'branches.ts', 'composite.ts', 'support.ts']
-/** Files copied from `test/hosts/project/`. */
-const projectFiles = ['base.ts', 'derived.ts', 'main.ts', 'broken.ts', 'traced.ts']
+/** The folder of the project's own files (they import the fixtures by the same relative paths in both places). */
+export const projectFolder = 'test/hosts/project'
+/** Files copied, at the same paths relative to the root. */
+const copiedFiles = [
+  ...['extract-and-compare.ts', 'branches.ts', 'composite.ts', 'support.ts'].map((file) => `fixtures/compiler/${file}`),
+  ...['base.ts', 'derived.ts', 'main.ts', 'broken.ts', 'traced.ts'].map((file) => `${projectFolder}/${file}`),
+]
 /** The files holding plait classes. */
-export const compiledFiles = ['base.ts', 'branches.ts', 'composite.ts', 'derived.ts', 'extract-and-compare.ts']
+export const compiledFiles = copiedFiles.filter((file) => !/(support|main|broken|traced)\.ts$/.test(file))
 
 /**
  * A fresh copy of the project; `remove()` deletes it.
@@ -26,14 +29,16 @@ export const compiledFiles = ['base.ts', 'branches.ts', 'composite.ts', 'derived
  * @example
  * ```ts
  * const project = makeProject()
- * await hosts[0].build({ root: project.root, entry: 'main.ts', outDir: join(project.root, 'out') })
+ * await hosts[0].build({ root: project.root, entry: `${projectFolder}/main.ts`, outDir: join(project.root, 'out') })
  * project.remove()
  * ```
  */
 export function makeProject(): { root: string; remove: () => void } {
   const root = mkdtempSync(join(tmpdir(), 'plait-hosts-'))
-  for (const file of fixtureFiles) copyFileSync(join(repository, 'fixtures/compiler', file), join(root, file))
-  for (const file of projectFiles) copyFileSync(join(repository, 'test/hosts/project', file), join(root, file))
+  for (const file of copiedFiles) {
+    mkdirSync(dirname(join(root, file)), { recursive: true })
+    copyFileSync(join(repository, file), join(root, file))
+  }
   mkdirSync(join(root, 'node_modules'))
   symlinkSync(repository, join(root, 'node_modules/plait'), 'dir')
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) }
@@ -46,7 +51,7 @@ export function makeProject(): { root: string; remove: () => void } {
  * @example
  * ```ts
  * const { files, graphs } = expectedGraphs(project.root)
- * files['.plait/derived.ts/Reviewed.graph.json'] // the JSON text
+ * files['.plait/test/hosts/project/derived.ts/Reviewed.graph.json'] // the JSON text
  * ```
  */
 export function expectedGraphs(root: string): { files: Record<string, string>; graphs: Record<string, unknown> } {

@@ -10,15 +10,15 @@ import { afterEach, describe, expect, it } from 'vitest'
 import plaitRollup from '../../plugin/hosts/rollup.js'
 import plaitVite from '../../plugin/hosts/vite.js'
 import { stripTypes } from './builders.js'
-import { makeProject } from './project.js'
+import { makeProject, projectFolder } from './project.js'
 
 /** The alias of the first draft call in the graph of `Reviewed` (from `.plait/`). */
-const draftAliasOnDisk = (root: string) => draftAlias(JSON.parse(readFileSync(join(root, '.plait/derived.ts/Reviewed.graph.json'), 'utf8')))
+const draftAliasOnDisk = (root: string) => draftAlias(JSON.parse(readFileSync(join(root, `.plait/${projectFolder}/derived.ts/Reviewed.graph.json`), 'utf8')))
 const draftAlias = (graph: { nodes: Array<{ id: string; alias?: string }> }) => graph.nodes.find((node) => node.id === 'first')?.alias
 
 /** Changes the alias of the base class's module: only a recompile of `derived.ts` shows it there. */
 const editBase = (root: string) => {
-  const path = join(root, 'base.ts')
+  const path = join(root, projectFolder, 'base.ts')
   writeFileSync(path, readFileSync(path, 'utf8').replace("alias: 'main'", "alias: 'fast'"))
 }
 
@@ -43,7 +43,7 @@ describe('watch mode', () => {
     cleanups.push(project.remove)
     const file = join(project.root, 'out/bundle.mjs')
     const watcher = watch({
-      input: join(project.root, 'main.ts'),
+      input: join(project.root, projectFolder, 'main.ts'),
       external: (id) => id === 'plait' || id.startsWith('plait/'),
       plugins: [plaitRollup({ root: project.root }), stripTypes()],
       output: { file, format: 'es' },
@@ -57,7 +57,7 @@ describe('watch mode', () => {
       if (event.code === 'END') builds++
       if (event.code === 'ERROR') failures.push(event.error)
     })
-    const bundledGraph = async (build: number) => ((await import(`${pathToFileURL(file).href}?build=${build}`)) as { graphs: Record<string, Parameters<typeof draftAlias>[0]> }).graphs['derived.ts#Reviewed']!
+    const bundledGraph = async (build: number) => ((await import(`${pathToFileURL(file).href}?build=${build}`)) as { graphs: Record<string, Parameters<typeof draftAlias>[0]> }).graphs[`${projectFolder}/derived.ts#Reviewed`]!
     await eventually(() => builds === 1)
     expect(draftAliasOnDisk(project.root)).toBe('main')
     expect(draftAlias(await bundledGraph(1))).toBe('main')
@@ -86,13 +86,13 @@ describe('watch mode', () => {
     })
     cleanups.push(() => server.close())
     type Main = { graphs: Record<string, Parameters<typeof draftAlias>[0]>; run: () => Promise<{ outputs: Record<string, unknown> }> }
-    const load = () => server.ssrLoadModule('/main.ts') as Promise<Main>
+    const load = () => server.ssrLoadModule(`/${projectFolder}/main.ts`) as Promise<Main>
     const first = await load()
-    expect(draftAlias(first.graphs['derived.ts#Reviewed']!)).toBe('main')
+    expect(draftAlias(first.graphs[`${projectFolder}/derived.ts#Reviewed`]!)).toBe('main')
     expect((await first.run()).outputs.reviewed).toBe('REVIEW(DRAFT(essay) + DRAFT(essay!))')
 
     editBase(project.root)
-    await eventually(async () => draftAlias((await load()).graphs['derived.ts#Reviewed']!) === 'fast')
+    await eventually(async () => draftAlias((await load()).graphs[`${projectFolder}/derived.ts#Reviewed`]!) === 'fast')
     expect(draftAliasOnDisk(project.root)).toBe('fast')
   })
 })

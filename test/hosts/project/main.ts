@@ -2,11 +2,11 @@
 // the outputs, the side effects and the graphs of `virtual:plait/graphs`.
 /// <reference path="../../../plugin/virtual.d.ts" />
 import graphs from 'virtual:plait/graphs'
-import { Branches } from './branches.js'
-import { Pipeline } from './composite.js'
+import { Branches } from '../../../fixtures/compiler/branches.js'
+import { Pipeline } from '../../../fixtures/compiler/composite.js'
 import { Reviewed } from './derived.js'
-import { ExtractAndCompare } from './extract-and-compare.js'
-import { effects, endpoints } from './support.js'
+import { ExtractAndCompare } from '../../../fixtures/compiler/extract-and-compare.js'
+import { effects, endpoints } from '../../../fixtures/compiler/support.js'
 
 export { graphs }
 
