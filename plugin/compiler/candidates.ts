@@ -23,6 +23,8 @@ export interface FieldInfo {
   description?: string
   /** Whether a helper method calls modules itself (its results may be pending). */
   callsModules?: boolean
+  /** A module class imported from another file (found through `resolve`): that file's id and the class's exported name. */
+  from?: { id: string; name: string }
 }
 
 /** A class whose `forward()` is compiled. */
@@ -56,6 +58,15 @@ export interface Candidates {
   candidates: Candidate[]
   /** The file has a `'use plait'` directive. */
   directive: boolean
+  /** The text of another file read through `resolve` (for `FieldInfo.from`). */
+  sourceOf: (id: string) => string | undefined
+}
+
+/** The names that are module classes in one file (its own, and imported ones found through `resolve`). */
+interface ModuleNames {
+  has(name: string): boolean
+  /** Where an imported module class comes from. */
+  origin(name: string): { id: string; name: string } | undefined
 }
 
 function directives(statements: readonly ts.Statement[]): string[] {
@@ -121,7 +132,7 @@ function hasThisCall(node: ts.Node, methods: Set<string>): boolean {
 }
 
 /** The kind of value an initializer makes. */
-function classifyInitializer(init: ts.Expression, imports: PlaitImports, moduleClasses: Set<string>): Omit<FieldInfo, 'name'> {
+function classifyInitializer(init: ts.Expression, imports: PlaitImports, moduleClasses: ModuleNames): Omit<FieldInfo, 'name'> {
   let expression = init
   while (ts.isParenthesizedExpression(expression) || ts.isAsExpression(expression) || ts.isSatisfiesExpression(expression) || ts.isNonNullExpression(expression)) expression = expression.expression
   if (ts.isArrowFunction(expression) || ts.isFunctionExpression(expression)) return { kind: 'function' }
@@ -136,7 +147,10 @@ function classifyInitializer(init: ts.Expression, imports: PlaitImports, moduleC
       const alias = exported === 'LLMInference' ? stringProperty(expression.arguments?.[0], 'alias') : undefined
       return alias === undefined ? { kind: 'module', type: exported } : { kind: 'module', type: exported, alias }
     }
-    if (name !== undefined && moduleClasses.has(name)) return { kind: 'module', type: name }
+    if (name !== undefined && moduleClasses.has(name)) {
+      const from = moduleClasses.origin(name)
+      return from === undefined ? { kind: 'module', type: name } : { kind: 'module', type: name, from }
+    }
     if (name !== undefined && dataConstructors.has(name)) return { kind: 'data' }
     return name === undefined ? { kind: 'unknown' } : { kind: 'unknown', type: name }
   }
@@ -275,12 +289,22 @@ export function findCandidates(parsed: Parsed, resolve?: ResolveImport): Candida
     if ('plait' in resolved) return moduleExports.has(resolved.plait)
     return isModuleClass(resolved.node, resolved.context, seen)
   }
-  const moduleClassesOf = new Map<FileContext, Set<string>>()
-  const moduleClasses = (context: FileContext): Set<string> => {
+  const moduleClassesOf = new Map<FileContext, ModuleNames>()
+  const moduleClasses = (context: FileContext): ModuleNames => {
     let names = moduleClassesOf.get(context)
     if (!names) {
-      names = new Set()
-      for (const [name, node] of context.byName) if (isModuleClass(node, context)) names.add(name)
+      const local = new Set<string>()
+      for (const [name, node] of context.byName) if (isModuleClass(node, context)) local.add(name)
+      // Imported classes are looked up only when a field constructs one.
+      const imported = new Map<string, { id: string; name: string } | undefined>()
+      const importedModule = (name: string) => {
+        if (!imported.has(name)) {
+          const found = context.locals.has(name) ? resolveClass(ts.factory.createIdentifier(name), context) : undefined
+          imported.set(name, found && 'node' in found && isModuleClass(found.node, found.context) ? { id: found.context.id, name: context.locals.get(name)!.name } : undefined)
+        }
+        return imported.get(name)
+      }
+      names = { has: (name) => local.has(name) || importedModule(name) !== undefined, origin: (name) => (local.has(name) ? undefined : importedModule(name)) }
       moduleClassesOf.set(context, names)
     }
     return names
@@ -332,5 +356,5 @@ export function findCandidates(parsed: Parsed, resolve?: ResolveImport): Candida
     const optedOut = directives(forward.body!.statements).includes('use no plait')
     candidates.push({ name, node, forward, fields: fieldsOf(node, main), optedOut })
   }
-  return { imports, candidates, directive }
+  return { imports, candidates, directive, sourceOf: (id) => files.get(id)?.sf.text }
 }

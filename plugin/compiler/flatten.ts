@@ -1,12 +1,16 @@
 /**
- * Composite children in graphs: a call of a child module whose class is compiled in the same file
- * is replaced by the child's own nodes, as the runtime flattens composites. Child nodes get ids
+ * Composite children in graphs: a call of a child module whose class is compiled in the same file,
+ * or in another file found through `resolve`, is replaced by the child's own nodes, as the runtime
+ * flattens composites. Child nodes get ids
  * prefixed with the call's id (`left.first`) and module paths prefixed with the child's path; the
  * child's inputs become the nodes its arguments depend on.
  */
-import type { GraphNode, OutputShape } from '../../src/graph/types.js'
-import type { Candidate } from './candidates.js'
+import type { Graph, GraphNode, OutputShape } from '../../src/graph/types.js'
+import type { Candidate, FieldInfo } from './candidates.js'
 import type { Lowered } from './lower.js'
+
+/** The compiled graph of a module class imported from another file, for a field that holds one. */
+export type ExternalGraphs = (field: FieldInfo) => Graph | undefined
 
 /**
  * The nodes and output of `lowered` with the calls of same-file composite children inlined.
@@ -17,7 +21,14 @@ import type { Lowered } from './lower.js'
  * flat.nodes.map((node) => node.id) // ['a', 'b', 'left.first', 'left.return', 'right.first', ...]
  * ```
  */
-export function flattenComposites(candidate: Candidate, lowered: Lowered, byClass: Map<string, Lowered>, candidates: Map<string, Candidate>, seen = new Set<string>()): { nodes: GraphNode[]; output: OutputShape } {
+export function flattenComposites(
+  candidate: Candidate,
+  lowered: Lowered,
+  byClass: Map<string, Lowered>,
+  candidates: Map<string, Candidate>,
+  external: ExternalGraphs = () => undefined,
+  seen = new Set<string>(),
+): { nodes: GraphNode[]; output: OutputShape } {
   if (seen.has(candidate.name)) return { nodes: lowered.nodes, output: lowered.output }
   const nested = new Set(seen).add(candidate.name)
   const rename = new Map<string, string[]>()
@@ -26,17 +37,18 @@ export function flattenComposites(candidate: Candidate, lowered: Lowered, byClas
   for (const node of lowered.nodes) {
     const call = node.kind === 'call' && node.module !== undefined && !node.module.includes('.') ? lowered.calls.get(node.id) : undefined
     const field = call ? candidate.fields.get(node.module!) : undefined
-    const childCandidate = field?.type !== undefined ? candidates.get(field.type) : undefined
+    const childCandidate = field?.type !== undefined && field.from === undefined ? candidates.get(field.type) : undefined
     const childLowered = childCandidate ? byClass.get(childCandidate.name) : undefined
-    if (!call || !childCandidate || !childLowered || nested.has(childCandidate.name)) {
+    const childGraph = field?.from !== undefined ? external(field) : undefined
+    const child = !call ? undefined : childGraph ? childGraph : childCandidate && childLowered && !nested.has(childCandidate.name) ? { ...flattenComposites(childCandidate, childLowered, byClass, candidates, external, nested), inputs: childLowered.inputs } : undefined
+    if (!call || !child) {
       nodes.push({ ...node, inputs: mapIds(node.inputs) })
       continue
     }
-    const child = flattenComposites(childCandidate, childLowered, byClass, candidates, nested)
     const prefix = node.id
     const path = node.module!
     const inner = new Map<string, string[]>()
-    childLowered.inputs.forEach((input, index) => inner.set(input, mapIds(call.args[index] ?? [])))
+    child.inputs.forEach((input, index) => inner.set(input, mapIds(call.args[index] ?? [])))
     const control = call.control === undefined ? [] : mapIds([call.control])
     for (const childNode of child.nodes) {
       if (childNode.kind === 'input') continue

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto'
 import type { Diagnostic, Graph, GraphModule, GraphParameter } from '../../src/graph/types.js'
 import type { Candidate, FieldInfo } from './candidates.js'
+import type { ExternalGraphs } from './flatten.js'
 import type { Lowered } from './lower.js'
 import type { Parsed } from './parse.js'
 
@@ -33,7 +34,16 @@ export function sourceHash(source: string): string {
  * graphToJSON(graph) // the text of .plait/ExtractAndCompare.graph.json
  * ```
  */
-export function emitGraph(parsed: Parsed, candidate: Candidate, lowered: Lowered, diagnostics: Diagnostic[], classes: Map<string, Map<string, FieldInfo>>, version = compilerVersion, original = parsed.source): Graph {
+export function emitGraph(
+  parsed: Parsed,
+  candidate: Candidate,
+  lowered: Lowered,
+  diagnostics: Diagnostic[],
+  classes: Map<string, Map<string, FieldInfo>>,
+  version = compilerVersion,
+  original = parsed.source,
+  external: ExternalGraphs = () => undefined,
+): Graph {
   const modules: GraphModule[] = [{ path: '', type: candidate.name }]
   const parameters: GraphParameter[] = []
   // `within` holds the field maps on the current path, so that a class that contains itself stops.
@@ -47,7 +57,14 @@ export function emitGraph(parsed: Parsed, candidate: Candidate, lowered: Lowered
       const module: GraphModule = { path, type: field.type ?? 'Module' }
       if (field.alias !== undefined) module.alias = field.alias
       modules.push(module)
-      const local = field.type === undefined ? undefined : classes.get(field.type)
+      // A child class from another file: its own graph lists its modules and parameters.
+      const imported = field.from === undefined ? undefined : external(field)
+      if (imported) {
+        for (const child of imported.modules) if (child.path !== '') modules.push({ ...child, path: `${path}.${child.path}` })
+        for (const parameter of imported.parameters) parameters.push({ ...parameter, path: `${path}.${parameter.path}` })
+        continue
+      }
+      const local = field.type === undefined || field.from !== undefined ? undefined : classes.get(field.type)
       if (local) walk(local, path, inner)
     }
   }

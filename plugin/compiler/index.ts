@@ -14,7 +14,7 @@ import { makeDiagnostic } from './diagnostics.js'
 import { classify } from './classify.js'
 import { compilerVersion, emitGraph } from './graph.js'
 import { graphFilePath } from './outputs.js'
-import { flattenComposites } from './flatten.js'
+import { flattenComposites, type ExternalGraphs } from './flatten.js'
 import { LocationTable, lower, type Lowered } from './lower.js'
 import { identifiersOf, TempNames } from './names.js'
 import { lineColumn, lineText, parse, type CompileOptions } from './parse.js'
@@ -58,7 +58,7 @@ export function compile(source: string, fileId: string, options: CompileOptions 
   const parsed = parse(source, fileId, options)
   // A file that does not parse is left to the host, which reports its syntax errors.
   if ((parsed.sf as unknown as { parseDiagnostics?: unknown[] }).parseDiagnostics?.length) return { code: source, map: null, graphs: [], diagnostics: [] }
-  const { imports, candidates } = findCandidates(parsed, options.resolve)
+  const { imports, candidates, sourceOf } = findCandidates(parsed, options.resolve)
   const diagnostics: Diagnostic[] = []
   const graphs: Graph[] = []
   const active = candidates.filter((candidate) => !candidate.optedOut)
@@ -118,8 +118,9 @@ export function compile(source: string, fileId: string, options: CompileOptions 
   const byClass = new Map([...loweredByClass].map(([name, entry]) => [name, entry.lowered]))
   const candidatesByName = new Map(candidates.map((candidate) => [candidate.name, candidate]))
   for (const { candidate, lowered } of loweredByClass.values()) {
-    const flat = flattenComposites(candidate, lowered, byClass, candidatesByName)
-    graphs.push(emitGraph(parsed, candidate, { ...lowered, ...flat }, [], classes, options.compilerVersion ?? compilerVersion, options.sourceHashOf))
+    const external = externalGraphs(sourceOf, options)
+    const flat = flattenComposites(candidate, lowered, byClass, candidatesByName, external)
+    graphs.push(emitGraph(parsed, candidate, { ...lowered, ...flat }, [], classes, options.compilerVersion ?? compilerVersion, options.sourceHashOf, external))
   }
   if (marks.length === 0) return { code: source, map: null, graphs, diagnostics }
 
@@ -142,4 +143,33 @@ function withoutLineText(diagnostic: Diagnostic): Diagnostic {
   if (!diagnostic.location?.lineText) return diagnostic
   const { lineText: _, ...location } = diagnostic.location
   return { ...diagnostic, location }
+}
+
+/** Graphs of files compiled for their module classes, by file id and text (the same text gives the same graphs). */
+const importedGraphs = new Map<string, Graph[]>()
+const importedGraphsLimit = 500
+
+/**
+ * The compiled graph of a child module class imported from another file: that file is compiled
+ * with the same options (once per text; a file that imports itself back sees no graph there).
+ */
+function externalGraphs(sourceOf: (id: string) => string | undefined, options: CompileOptions): ExternalGraphs {
+  return (field) => {
+    const from = field.from
+    const source = from === undefined ? undefined : sourceOf(from.id)
+    if (from === undefined || source === undefined) return undefined
+    const key = `${from.id}\0${source}`
+    let graphs = importedGraphs.get(key)
+    if (graphs === undefined) {
+      importedGraphs.set(key, [])
+      try {
+        graphs = compile(source, from.id, { ...options, inputMap: undefined, sourceHashOf: undefined }).graphs
+      } finally {
+        importedGraphs.delete(key)
+      }
+      if (importedGraphs.size >= importedGraphsLimit) importedGraphs.delete(importedGraphs.keys().next().value!)
+      importedGraphs.set(key, graphs)
+    }
+    return graphs.find((graph) => graph.name === from.name)
+  }
 }
