@@ -24,6 +24,11 @@ export class UsageError extends Error {
 
 type Options = NonNullable<ParseArgsConfig['options']>
 
+/** The parsed values of `options`: strings or booleans, lists for `multiple`, absent when not given. */
+export type OptionValues<T extends Options> = {
+  -readonly [K in keyof T]?: T[K] extends { type: 'boolean' } ? (T[K] extends { multiple: true } ? boolean[] : boolean) : T[K] extends { multiple: true } ? string[] : string
+} & { help?: boolean }
+
 /**
  * Parses `argv` for `command` with strict options (an unknown option or a missing value is a
  * `UsageError` naming it). `--help`/`-h` is always accepted.
@@ -33,9 +38,10 @@ type Options = NonNullable<ParseArgsConfig['options']>
  * const { values, positionals } = parseCommandArgs('graph', argv, { format: { type: 'string' } })
  * ```
  */
-export function parseCommandArgs<T extends Options>(command: string, argv: string[], options: T) {
+export function parseCommandArgs<T extends Options>(command: string, argv: string[], options: T): { values: OptionValues<T>; positionals: string[] } {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true })
+    const { values, positionals } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true })
+    return { values: values as OptionValues<T>, positionals }
   } catch (error) {
     throw new UsageError(usageMessage(error), command)
   }

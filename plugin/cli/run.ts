@@ -11,7 +11,6 @@ import { graphFolder } from '../compiler/outputs.js'
 import { oneOf, parseCommandArgs, UsageError } from './args.js'
 import { compileFiles, reportDiagnostics } from './compile-files.js'
 import { displayPath } from './files.js'
-import { sourcesWithGraphFiles } from './graph-folders.js'
 import { exitCode, type CliIo } from './io.js'
 import { plaitOptionsFrom, projectOptions, projectOptionsHelp } from './project.js'
 import { aliasesOf, fileEndpoints, findRunnable, runInputs, type FileExports } from './run-contract.js'
@@ -47,6 +46,12 @@ Examples:
   plait run src/review.ts --input "The ticket text"
   plait run src/compare.ts --args '["first doc", "second doc"]' --json
   OPENAI_API_KEY=... plait run src/review.ts --endpoints openai --model gpt-4o-mini`
+
+/**
+ * plait's entries, imported by package name (not bundled into the bin): the file run imports
+ * `plait` too, and both must share one copy (the hook's state, the marks of compiled classes).
+ */
+const packageEntry = { main: 'plait', endpoints: 'plait/endpoints', register: 'plait/register' }
 
 /** How `runCommand` loads the file; the bin uses Node's `import()` behind the register hook. */
 export interface RunDependencies {
@@ -122,7 +127,7 @@ export async function runCommand(argv: string[], io: CliIo, dependencies: RunDep
       io.stdout.write(`${typeof outcome.value === 'string' ? outcome.value : JSON.stringify(outcome.value, null, 2)}\n`)
     })
   }
-  io.stderr.write(`${graphNote(options.root, module.constructor.name, io.cwd)}\n`)
+  io.stderr.write(`${await graphNote(options.root, module, io.cwd)}\n`)
   return failed ? exitCode.failed : exitCode.ok
 }
 
@@ -130,13 +135,13 @@ export async function runCommand(argv: string[], io: CliIo, dependencies: RunDep
 async function registeredImport(root: string, strict: boolean): Promise<(url: string) => Promise<FileExports>> {
   process.env.PLAIT_ROOT ??= root
   if (strict) process.env.PLAIT_STRICT ??= '1'
-  await import('plait/register')
+  await import(packageEntry.register)
   return (url) => import(url) as Promise<FileExports>
 }
 
 /** `simulated()` or `openai()` for every alias. */
 async function defaultEndpoints(aliases: readonly string[], kind: 'simulated' | 'openai', settings: { model?: string; latencyMs: number; io: CliIo }): Promise<Record<string, Endpoint>> {
-  const { openai, simulated } = await import('plait/endpoints')
+  const { openai, simulated } = (await import(packageEntry.endpoints)) as typeof import('../../runtime/endpoints/index.js')
   const { io } = settings
   if (kind === 'openai') {
     if (!io.env.OPENAI_API_KEY) throw new UsageError('Expected `OPENAI_API_KEY` to be set for `--endpoints openai`.', 'run')
@@ -150,11 +155,13 @@ async function defaultEndpoints(aliases: readonly string[], kind: 'simulated' | 
   return Object.fromEntries(aliases.map((alias) => [alias, simulated({ model: `${alias}-sim`, latencyMs: settings.latencyMs })]))
 }
 
-/** Where the graph file of the class run is, or why there is none. */
-function graphNote(root: string, className: string, cwd: string): string {
-  for (const file of sourcesWithGraphFiles(root)) {
-    const base = join(root, graphFolder, file, className)
-    if (existsSync(`${base}.graph.json`)) return `Graph: ${displayPath(cwd, `${base}.mmd`)} (also .graph.json, .dot, .txt)`
-  }
-  return `Graph: none written for ${className} (it ran through the tracer; \`plait graph\` says why)`
+/** Whether the class ran compiled and where its graph file is, or why it ran on the tracer. */
+async function graphNote(root: string, module: object, cwd: string): Promise<string> {
+  const { compilationOf } = (await import(packageEntry.main)) as typeof import('../../src/index.js')
+  const how = compilationOf(module)
+  const name = module.constructor.name
+  if (!how.compiled) return `${name} ran on the tracer: ${how.reason}`
+  const graphFile = how.graphFile ?? `${graphFolder}/${how.file ?? ''}/${name}.graph.json`
+  const path = join(root, graphFile)
+  return existsSync(path) ? `${name} ran compiled; graph: ${displayPath(cwd, path.replace(/\.graph\.json$/, '.mmd'))} (also .graph.json, .dot, .txt)` : `${name} ran compiled; no graph file written (PLAIT_GRAPHS=0?)`
 }
