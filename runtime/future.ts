@@ -82,7 +82,7 @@ export function unwrapAwait(value: unknown): unknown {
 }
 
 function makeTarget(run: Run, node: RunNode | undefined, parent: FutureTarget | undefined, key: string | number | undefined): FutureTarget {
-  const target = function plaitFuture() {} as unknown as FutureTarget
+  const target = newTargetFunction()
   target.run = run
   target.node = node
   target.parent = parent
@@ -90,6 +90,16 @@ function makeTarget(run: Run, node: RunNode | undefined, parent: FutureTarget | 
   target.awaited = false
   target.properties = undefined
   return target
+}
+
+/**
+ * A fresh function for a proxy target (a function, so that the proxy can be called). Anonymous
+ * and returned from here: transpilers that keep names (esbuild's `keepNames`, which tsx uses)
+ * redefine `name` on every named function they create, which also makes adding the target's
+ * fields slow.
+ */
+function newTargetFunction(): FutureTarget {
+  return function () {} as unknown as FutureTarget
 }
 
 const canonicalIndex = /^(?:0|[1-9]\d*)$/

@@ -8,7 +8,7 @@
  */
 import type { Graph, GraphModule, GraphNode, GraphParameter, NodeKind, OutputShape, JsonValue } from '../src/graph/types.js'
 import { setMaxListeners } from 'node:events'
-import { executingIn } from './context.js'
+import { enterRun, leaveRun } from './context.js'
 import { NodeError, TraceError } from './errors.js'
 import { futureFor, isFuture, materialize } from './future.js'
 import { captureCallSite, resolveCallSite, type CallSite } from './location.js'
@@ -434,7 +434,12 @@ export class Run<Services = unknown> {
     this.scope = scope?.enter(node)
     try {
       const signal = scope === undefined ? this.controller.signal : scope.signal(node)
-      result = executingIn(this, () => node.spec.execute(values, { signal, run: this, node }))
+      const previous = enterRun(this)
+      try {
+        result = node.spec.execute(values, { signal, run: this, node })
+      } finally {
+        leaveRun(previous)
+      }
     } catch (error) {
       this.fail(node, error)
       return

@@ -73,6 +73,8 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
   readonly system: string | Parameter
   readonly output: StandardSchemaV1<unknown, Out> | undefined
   readonly #request: Omit<CompletionRequest, 'messages'>
+  /** `#request` as the records show it (`details.request`), shared by the calls without a response format. */
+  readonly #settings: Omit<CompletionRequest, 'messages'>
   readonly #validationRetries: number
   readonly #combine: ((...inputs: In) => LLMInput) | undefined
 
@@ -105,6 +107,7 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
     if (options.stop !== undefined) extra.stop = options.stop
     if (Object.keys(extra).length > 0) request.options = extra
     this.#request = request
+    this.#settings = { ...request }
   }
 
   /**
@@ -152,19 +155,16 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
     const request: CompletionRequest = { ...this.#request, messages }
     if (this.output) request.responseFormat = responseFormatFor(this.output, context.node.module || this.constructor.name)
     const details: Record<string, unknown> = (context.node.details = { calls: 0, system: messages[0]?.role === 'system' ? messages[0].content : '' })
-    const { messages: _sent, ...settings } = request
-    details.request = settings
+    // The request without its messages; without a response format that is the same for every call.
+    details.request = request.responseFormat === undefined ? this.#settings : { ...this.#request, responseFormat: request.responseFormat }
     if (this.system instanceof Parameter) details.parameters = [this.system]
     const attempts = this.output ? this.#validationRetries + 1 : 1
     const events: CallEvent[] = []
     details.events = events
-    const onEvent = (event: CallEvent) => events.push(event)
+    const onEvent = collectInto(events)
+    const options = context.run.prioritized ? { signal: context.signal, onEvent, priority: context.node.priority } : { signal: context.signal, onEvent }
     for (let attempt = 1; ; attempt++) {
-      const outcome = await backend.complete(
-        this.alias,
-        request,
-        context.run.prioritized ? { signal: context.signal, onEvent, priority: context.node.priority } : { signal: context.signal, onEvent },
-      )
+      const outcome = await backend.complete(this.alias, request, options)
       details.calls = attempt
       details.endpoint = outcome.endpoint
       details.queuedMs = outcome.queuedMs
@@ -185,6 +185,13 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
         { role: 'user', content: `That reply does not fit the required JSON output: ${parsed.issues.join('; ')}. Reply again with only the corrected JSON.` },
       ]
     }
+  }
+}
+
+/** A listener that appends each event to `events` (an anonymous closure: see `newTargetFunction` in runtime/future.ts). */
+function collectInto(events: CallEvent[]): (event: CallEvent) => void {
+  return (event) => {
+    events.push(event)
   }
 }
 

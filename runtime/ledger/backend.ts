@@ -2,7 +2,8 @@
  * `ledgerBackend`: a Backend wrapper that records every call in ledgers and refuses to start calls
  * once a budget is spent.
  */
-import type { Backend, CallOutcome } from '../backend.js'
+import type { Backend, BackendCallOptions, CallOutcome } from '../backend.js'
+import type { CompletionRequest } from '../endpoint.js'
 import type { CallEvent } from '../events.js'
 import { BudgetExceededError, costOf, reachedLimit, type Budget, type BudgetScope, type Ledger, type LedgerEntry, type Price } from './ledger.js'
 
@@ -110,41 +111,49 @@ export function ledgerBackend(inner: Backend, options: LedgerBackendOptions): Ba
   }
 
   return {
-    async complete(alias, request, callOptions) {
+    complete(alias, request, callOptions) {
+      // Without budgets, one promise on top of the inner one (an async function would add more).
       if (budgets.length === 0) {
-        let outcome: CallOutcome
+        let pending: Promise<CallOutcome>
         try {
-          outcome = await inner.complete(alias, request, callOptions)
+          pending = inner.complete(alias, request, callOptions)
         } catch (error) {
-          return failed(alias, callOptions.signal, error)
+          pending = Promise.reject(error)
         }
-        return succeeded(alias, outcome)
+        return pending.then(
+          (outcome) => succeeded(alias, outcome),
+          (error: unknown) => failed(alias, callOptions.signal, error),
+        )
       }
-      const early = exceeded()
-      if (early) return blocked(alias, early)
-      // Our own signal, so that a request can be stopped at the moment it would be sent.
-      const { signal, onEvent } = callOptions
-      const controller = new AbortController()
-      const follow = () => controller.abort(signal.reason)
-      if (signal.aborted) follow()
-      else signal.addEventListener('abort', follow, { once: true })
-      const watch = (event: CallEvent) => {
-        if (event.type === 'attempt' && !controller.signal.aborted) {
-          const late = exceeded()
-          if (late) controller.abort(late)
-        }
-        onEvent?.(event)
-      }
-      try {
-        const outcome = await inner.complete(alias, request, { ...callOptions, signal: controller.signal, onEvent: watch })
-        return succeeded(alias, outcome)
-      } catch (error) {
-        const reason: unknown = controller.signal.reason
-        if (!signal.aborted && reason instanceof BudgetExceededError) return blocked(alias, reason)
-        return failed(alias, signal, error)
-      } finally {
-        signal.removeEventListener('abort', follow)
-      }
+      return budgeted(alias, request, callOptions)
     },
+  }
+
+  async function budgeted(alias: string, request: CompletionRequest, callOptions: BackendCallOptions): Promise<CallOutcome> {
+    const early = exceeded()
+    if (early) return blocked(alias, early)
+    // Our own signal, so that a request can be stopped at the moment it would be sent.
+    const { signal, onEvent } = callOptions
+    const controller = new AbortController()
+    const follow = () => controller.abort(signal.reason)
+    if (signal.aborted) follow()
+    else signal.addEventListener('abort', follow, { once: true })
+    const watch = (event: CallEvent) => {
+      if (event.type === 'attempt' && !controller.signal.aborted) {
+        const late = exceeded()
+        if (late) controller.abort(late)
+      }
+      onEvent?.(event)
+    }
+    try {
+      const outcome = await inner.complete(alias, request, { ...callOptions, signal: controller.signal, onEvent: watch })
+      return succeeded(alias, outcome)
+    } catch (error) {
+      const reason: unknown = controller.signal.reason
+      if (!signal.aborted && reason instanceof BudgetExceededError) return blocked(alias, reason)
+      return failed(alias, signal, error)
+    } finally {
+      signal.removeEventListener('abort', follow)
+    }
   }
 }
