@@ -15,7 +15,14 @@ import { compile } from './compiler/index.js'
 import { nodeResolver } from './compiler/resolve.js'
 import { mentionsPlait } from './transform.js'
 
-/** The id a program imports. */
+/**
+ * The id a program imports.
+ *
+ * @example
+ * ```ts
+ * import graphs from 'virtual:plait/graphs' // resolved by the plugin to `\0${virtualGraphsId}`
+ * ```
+ */
 export const virtualGraphsId = 'virtual:plait/graphs'
 
 /** Folders never searched for source files (besides every folder whose name starts with a dot). */
@@ -34,6 +41,8 @@ export interface ProjectGraphs {
   code: string
   /** Every file read (watch them: a change there changes the module). */
   files: string[]
+  /** How many files were compiled for this load (the others came from the cache). */
+  compiled: number
 }
 
 /**
@@ -43,7 +52,7 @@ export interface ProjectGraphs {
  * @example
  * ```ts
  * const graphs = new ProjectGraphCache()
- * const { code, files } = graphs.load('/repo', (file) => file.endsWith('.ts'), ['/repo/dist'])
+ * const { code, files, compiled } = graphs.load('/repo', (file) => file.endsWith('.ts'), ['/repo/public'])
  * // code: 'export const graphs = { "src/app.ts#Pipeline": {...} }\nexport default graphs\n'
  * ```
  */
@@ -55,15 +64,18 @@ export class ProjectGraphCache {
     const files = sourceFiles(root, accept, new Set(skip))
     const entries: string[] = []
     const read: string[] = []
+    let compiledCount = 0
     for (const file of files) {
       const source = readFileSync(file, 'utf8')
       if (!mentionsPlait(source)) continue
+      const before = this.#files.get(file)
       const compiled = this.#compiled(file, source, root)
+      if (compiled !== before) compiledCount++
       read.push(file, ...compiled.dependencies)
       for (const graph of compiled.graphs) entries.push(`  ${JSON.stringify(`${graph.file}#${graph.name}`)}: ${graphToJSON(graph).trimEnd().replaceAll('\n', '\n  ')}`)
     }
     const code = `/** The graphs of every compiled forward() of the project (written by plait). */\nexport const graphs = {\n${entries.join(',\n')}\n}\nexport default graphs\n`
-    return { code, files: [...new Set(read)] }
+    return { code, files: [...new Set(read)], compiled: compiledCount }
   }
 
   #compiled(file: string, source: string, root: string): CachedFile {
