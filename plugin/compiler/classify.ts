@@ -33,6 +33,12 @@ export type StatementPlan =
   | { kind: 'try-after'; bindings: Binding[] }
   /** A block holding a continuation. */
   | { kind: 'block-continue' }
+  /**
+   * A `try` around module calls: `$.attempt(...)` with the `try`, `catch` and `finally` blocks as
+   * functions. `main` are the outer variables the `try` and `catch` blocks assign, `last` those
+   * the `finally` block assigns; each block works on copies and hands them back.
+   */
+  | { kind: 'try-attempt'; main: Binding[]; last: Binding[] }
 
 /** Result of the passes. */
 export interface Classification {
@@ -311,14 +317,21 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
     }
     if (ts.isTryStatement(statement)) {
       if (facts.containsModuleCall(statement)) {
-        report('PL201', statement)
+        const plan = attemptPlan(statement)
+        if (!plan) return false
+        closures = true
+        plans.set(statement, plan)
+        const inner: Context = { canContinue: true, inLoop: false, deferred: statement }
+        block(statement.tryBlock, inner)
+        if (statement.catchClause) block(statement.catchClause.block, inner)
+        if (statement.finallyBlock) block(statement.finallyBlock, inner)
         return false
       }
       if (![statement.tryBlock, statement.catchClause, statement.finallyBlock].some((part) => part && containsPending(part))) return false
       // No module calls, only values that may be pending (`JSON.parse(reply)`): they resolve
       // first, then the statement runs as written and the rest of forward() after it.
       if (!context.canContinue) {
-        report('PL201', statement)
+        report('PL201', statement, { what: 'A `try` on LLM results inside a branch, a loop or a callback on LLM results', how: 'Move the `try` into a helper function that gets the resolved values (`const data = parseOr(reply, {})`)' })
         return false
       }
       const read: Binding[] = []
@@ -346,6 +359,85 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
       report('PL107', statement, { what: '`with`', how: 'name the object (`obj.field`)' })
       return false
     }
+    return false
+  }
+
+  /** `return`, or `break`/`continue` leaving `region` (a `throw` is a failure like any other). */
+  const exitOf = (region: ts.Node): ts.Node | undefined => {
+    const exit = hasExit(region)
+    if (exit === undefined || !ts.isThrowStatement(exit)) return exit
+    let found: ts.Node | undefined
+    const visit = (node: ts.Node, loops: number): void => {
+      if (found || isFunctionLike(node) || ts.isClassLike(node)) return
+      if (ts.isReturnStatement(node)) found = node
+      else if ((ts.isBreakStatement(node) || ts.isContinueStatement(node)) && (node.label || loops === 0)) found = node
+      const loop = ts.isIterationStatement(node, false) || ts.isSwitchStatement(node) ? 1 : 0
+      ts.forEachChild(node, (child) => visit(child, loops + loop))
+    }
+    visit(region, 0)
+    return found
+  }
+
+  /** The plan of a `try` around module calls, or undefined after reporting why it is left to the tracer. */
+  const attemptPlan = (statement: ts.TryStatement): StatementPlan | undefined => {
+    const handler = statement.catchClause?.block
+    const finalizer = statement.finallyBlock
+    for (const part of [statement.tryBlock, handler, finalizer]) {
+      const exit = part && exitOf(part)
+      if (exit) {
+        const keyword = ts.isReturnStatement(exit) ? 'return' : ts.isBreakStatement(exit) ? 'break' : 'continue'
+        report('PL201', exit, { what: `\`${keyword}\` inside a \`try\` around module calls`, how: `Assign the result to a variable in the \`try\` and \`catch\` blocks and ${keyword === 'return' ? 'return it' : `\`${keyword}\``} after the statement` })
+        return undefined
+      }
+    }
+    const tried = outerUse(statement.tryBlock)
+    const caught = handler ? outerUse(handler) : { assigned: [], mutated: [], read: [] }
+    const last = finalizer ? outerUse(finalizer) : { assigned: [], mutated: [], read: [] }
+    // The blocks run on copies of the variables they assign: changes in place would leak.
+    const mutated = tried.mutated[0] ?? caught.mutated[0] ?? last.mutated[0]
+    if (mutated) {
+      report('PL201', statement, { what: `A \`try\` around module calls that changes \`${mutated.name}\` in place`, how: `Assign a new value instead (\`${mutated.name} = [...${mutated.name}, item]\`), in the \`try\` block and, as a fallback, in the \`catch\` block` })
+      return undefined
+    }
+    // What the try block assigned before it failed is not known: the catch and finally blocks must not read it.
+    const readsTried = [...caught.read.filter((binding) => !assignedFirst(handler!, binding)), ...last.read].find((binding) => tried.assigned.includes(binding))
+    if (readsTried) {
+      report('PL201', statement, { what: `The \`catch\` or \`finally\` block reads \`${readsTried.name}\`, which the \`try\` block assigns`, how: `Read a variable assigned before the \`try\`, or assign \`${readsTried.name}\` in the \`catch\` block before reading it` })
+      return undefined
+    }
+    const clash = last.assigned.find((binding) => tried.assigned.includes(binding) || caught.assigned.includes(binding)) ?? last.read.find((binding) => caught.assigned.includes(binding))
+    if (clash) {
+      report('PL201', statement, { what: `The \`finally\` block uses \`${clash.name}\`, which the \`try\` or \`catch\` block assigns`, how: 'Give the `finally` block variables of its own' })
+      return undefined
+    }
+    // After a failure, a variable the try block assigns holds whatever it held at that point in
+    // sequential code: read after the statement, the catch block must give it a value (or throw).
+    const rethrows = handler === undefined || (handler.statements.length > 0 && ts.isThrowStatement(handler.statements[handler.statements.length - 1]!))
+    if (!rethrows) {
+      const usedAfter = tried.assigned.find((binding) => !assignedFirst(handler!, binding) && usedOutside(binding, statement))
+      if (usedAfter) {
+        report('PL201', statement, { what: `\`${usedAfter.name}\` is assigned in the \`try\` block and used after it, but the \`catch\` block does not assign it`, how: `Assign \`${usedAfter.name}\` a fallback value at the start of the \`catch\` block, or rethrow` })
+        return undefined
+      }
+    }
+    const main = [...tried.assigned, ...caught.assigned].filter((binding, index, all) => all.indexOf(binding) === index)
+    return { kind: 'try-attempt', main, last: last.assigned }
+  }
+
+  /** Whether a statement of `block` itself (not nested) assigns `binding` before anything in the block reads it. */
+  const assignedFirst = (region: ts.Block, binding: Binding): boolean => {
+    for (const statement of region.statements) {
+      const expression = ts.isExpressionStatement(statement) ? skipOuter(statement.expression) : undefined
+      const assigns = expression !== undefined && ts.isBinaryExpression(expression) && expression.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(skipOuter(expression.left)) && scope.refs.get(skipOuter(expression.left) as ts.Identifier) === binding
+      if (assigns && !outerUse((expression as ts.BinaryExpression).right).read.includes(binding)) return true
+      if (outerUse(statement).read.includes(binding)) return false
+    }
+    return false
+  }
+
+  /** Whether `binding` is referred to outside `region` (besides its declaration). */
+  const usedOutside = (binding: Binding, region: ts.Node): boolean => {
+    for (const [identifier, target] of scope.refs) if (target === binding && identifier !== binding.decl && !within(identifier, region)) return true
     return false
   }
 

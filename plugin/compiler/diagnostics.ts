@@ -139,12 +139,12 @@ export const catalogue = {
   },
   PL201: {
     code: 'PL201',
-    title: 'try/catch around module calls (left to the tracer)',
+    title: 'try/catch in a shape the compiler does not handle (left to the tracer)',
     severity: 'warning',
-    text: 'forward() has `try` around module calls, which the compiler does not handle yet; it runs through the runtime tracer',
-    fix: 'Handle failures outside the pipeline (`await pipeline(x).catch(...)`), or move the `try` out of forward(); with `strict: true` this is an error',
+    text: '{what}; forward() runs through the runtime tracer',
+    fix: '{how}; with `strict: true` this is an error',
     explanation:
-      'Failures of LLM calls happen when they run, after the graph is built, so a `catch` around them needs runtime support that the compiler does not use yet. The method is left unchanged and runs through the tracer, whose `catch` sees only errors thrown while the graph is built (not failed calls). A `try` without module calls inside (`try { data = JSON.parse(reply) } catch { ... }`) compiles: the values it reads resolve first, then it runs as written.',
+      'A `try` around module calls compiles with sequential meaning: the calls of the `try` block start as soon as their inputs exist, and when one of its nodes fails (a call, a helper, a `throw`) the `catch` block runs with the failure that comes first in program order, while the nodes after it never run. Each block works on copies of the variables it assigns and hands them back, so a few shapes cannot be compiled: a `return`, `break` or `continue` inside the statement, a block that changes a variable in place (`list.push(...)`), a `catch` or `finally` block that reads a variable the `try` block assigns (what it held at the failure is not known), and a variable the `try` block assigns and the code after it uses while the `catch` block neither assigns it nor rethrows. A `try` without module calls that reads LLM results compiles too (the values resolve first), except inside a branch, a loop or a callback on LLM results. The method is left unchanged and runs through the tracer, whose `catch` sees only errors thrown while the graph is built (not failed calls).',
     example: "forward(doc: string) {\n  try {\n    return this.summarize(doc)\n  } catch {\n    return 'no summary'\n  }\n}",
   },
   PL202: {

@@ -392,6 +392,7 @@ class Lowerer {
       return
     }
     if (ts.isBlock(statement)) return this.list(statement.statements, statement.end - 1, '')
+    if (ts.isTryStatement(statement) && plan?.kind === 'try-attempt') return this.attempt(statement, plan)
     if (ts.isIfStatement(statement)) {
       if (plan?.kind === 'if-values') return this.ifValues(statement, plan)
       this.expression(statement.expression)
@@ -459,6 +460,86 @@ class Lowerer {
       return `${binding.name} = ${$}.select(${q(select)}, ${c}, ${index}, ${this.loc(statement)})`
     })
     this.post(statement.end, `, ${this.loc(statement)}${plan.ordered ? ', true' : ''})${selects.map((text) => `; ${text}`).join('')} }`)
+  }
+
+  /**
+   * A `try` around module calls: `{ const $t1 = $.attempt('try', W(() => { try block; return [a] }), W((e) => { catch block; return [a] }), W(() => { finally block; return [b] }), loc); a = $.select(...); b = ... }`,
+   * where `W` passes in copies of the variables each block assigns or reads that forward()
+   * reassigns (taken before the `try` block runs).
+   */
+  private attempt(statement: ts.TryStatement, plan: Extract<StatementPlan, { kind: 'try-attempt' }>): void {
+    const $ = this.$
+    const source = this.input.parsed.source
+    const main = plan.main.map((binding) => binding.name)
+    const last = plan.last.map((binding) => binding.name)
+    const wrap = (region: ts.Node, own: Binding[]) => {
+      const names = [...new Set([...own, ...this.freeInputs(region).filter((binding) => binding.reassigned)].map((binding) => binding.name))]
+      return names.length === 0 ? { start: '', end: '' } : { start: `((${names.join(', ')}) => `, end: `)(${names.join(', ')})` }
+    }
+    const id = this.ids.take('try')
+    const t = this.input.temps.next('$t')
+    const handler = statement.catchClause
+    const finalizer = statement.finallyBlock
+    const savedDeps = new Map(this.deps)
+    const first = this.nodes.length
+    // The try block: built now, in a failure scope.
+    const body = wrap(statement.tryBlock, plan.main)
+    this.replace(this.start(statement), this.start(statement.tryBlock) + 1, `{ const ${t} = ${$}.attempt(${q(id)}, ${body.start}() => {`)
+    this.list(statement.tryBlock.statements, statement.tryBlock.end - 1, `return [${main.join(', ')}]`)
+    const made = this.nodes.slice(first).map((node) => node.id)
+    this.node('cond', `\0${id}`, made, statement, { label: 'try' })
+    const saved = this.region
+    let position = statement.tryBlock.end
+    let closing = body.end
+    // The catch block: built once the try block's scope has settled with a failure.
+    if (handler) {
+      this.restoreDeps(savedDeps)
+      const catchWrap = wrap(handler, plan.main)
+      const parameter = handler.variableDeclaration ? this.text(handler.variableDeclaration) : ''
+      if (handler.variableDeclaration) {
+        for (const binding of this.input.facts.scope.bindings) {
+          if (binding.kind === 'catch' && within(binding.decl, handler.variableDeclaration)) this.deps.set(binding, [id])
+        }
+      }
+      this.replace(position, this.start(handler.block) + 1, `${closing}, ${catchWrap.start}(${parameter}) => {`)
+      this.region = { parent: id, branch: 'else' }
+      this.list(handler.block.statements, handler.block.end - 1, `return [${main.join(', ')}]`)
+      this.region = saved
+      position = handler.end
+      closing = catchWrap.end
+    } else {
+      this.post(position, `${closing}, undefined`)
+      closing = ''
+    }
+    // The finally block: after either.
+    if (finalizer) {
+      this.restoreDeps(savedDeps)
+      const finallyWrap = wrap(finalizer, plan.last)
+      const keyword = source.lastIndexOf('finally', this.start(finalizer))
+      this.replace(position, keyword, closing)
+      this.replace(keyword, this.start(finalizer) + 1, `, ${finallyWrap.start}() => {`)
+      this.region = { parent: id }
+      this.list(finalizer.statements, finalizer.end - 1, `return [${last.join(', ')}]`)
+      this.region = saved
+      position = finalizer.end
+      closing = finallyWrap.end
+    } else {
+      this.post(position, `${closing}, undefined`)
+      closing = ''
+    }
+    this.restoreDeps(savedDeps)
+    const selects = [...plan.main, ...plan.last].map((binding, index) => {
+      const select = this.node('select', binding.name, [id], statement, { key: index })
+      this.deps.set(binding, [select])
+      this.shapes.set(binding, { node: select })
+      return `${binding.name} = ${$}.select(${q(select)}, ${t}, ${index}, ${this.loc(statement)})`
+    })
+    this.post(position, `${closing}, ${this.loc(statement)})${selects.map((text) => `; ${text}`).join('')} }`)
+  }
+
+  private restoreDeps(saved: Map<Binding, string[]>): void {
+    this.deps.clear()
+    for (const [binding, deps] of saved) this.deps.set(binding, deps)
   }
 
   private forMap(statement: ts.ForOfStatement, snapshot: Binding[]): void {

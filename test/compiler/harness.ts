@@ -5,6 +5,7 @@
 import { LLMInference, Module, type Endpoint } from 'plait'
 import { enter, mark } from 'plait/compiled'
 import { simulated, type CompletionRequest } from 'plait/endpoints'
+import { solo } from './solo.js'
 
 export const effects: string[] = []
 export const record = (...values: unknown[]) => void effects.push(values.map(String).join(' '))
@@ -28,8 +29,8 @@ export const endpoint: Endpoint = simulated({
 export function load(code: string): new () => Module {
   const body = code.replace(/import\s*\{[^}]*\}\s*from\s*'[^']*';?/g, '').replace('export class Generated', 'class Generated')
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function('LLMInference', 'Module', 'enter', '$mark', 'record', 'shout', '__seqMap', `${body}\nreturn Generated`) as (...args: unknown[]) => new () => Module
-  return factory(LLMInference, Module, enter, mark, record, shout, seqMap)
+  const factory = new Function('LLMInference', 'Module', 'enter', '$mark', 'record', 'shout', '__seqMap', '__solo', `${body}\nreturn Generated`) as (...args: unknown[]) => new () => Module
+  return factory(LLMInference, Module, enter, mark, record, shout, seqMap, solo)
 }
 
 export async function run(Pipeline: new () => Module, input: string) {

@@ -1,8 +1,10 @@
 /**
  * The plain sequential reference of a fixture, derived mechanically from its source: every
  * forward() becomes async, every module call is awaited where it stands, and `.map()`/`.forEach()`
- * with a callback that calls modules runs one item after another. Its results and side effects
- * are what the original program means; compiled code must give the same.
+ * with a callback that calls modules runs one item after another; a module call inside a `try`
+ * block runs as a run of its own (`solo`), so that its failure is caught like a failed `await`
+ * instead of failing the whole run. Its results and side effects are what the original program
+ * means; compiled code must give the same.
  */
 import ts from 'typescript'
 import MagicString from 'magic-string'
@@ -19,10 +21,11 @@ import { analyzeScope, isFunctionLike } from '../../plugin/compiler/scope.js'
  * writeFileSync('ref.ts', sequentialReference(source, 'fixtures/compiler/strings.ts', './support.js'))
  * ```
  */
-export function sequentialReference(source: string, fileId: string, supportImport: string): string {
+export function sequentialReference(source: string, fileId: string, supportImport: string, soloImport = '../../test/compiler/solo.js'): string {
   const parsed = parse(source, fileId)
   const { imports, candidates } = findCandidates(parsed)
   const ms = new MagicString(source)
+  let solos = 0
   for (const candidate of candidates) {
     const facts = computePending(candidate, imports, analyzeScope(candidate.forward))
     const forward = candidate.forward
@@ -32,6 +35,13 @@ export function sequentialReference(source: string, fileId: string, supportImpor
       if (!ts.isCallExpression(node)) return
       const start = node.getStart(parsed.sf)
       if (facts.moduleCall(node)) {
+        const guarded = ts.findAncestor(node, (ancestor) => ancestor === forward || (ts.isBlock(ancestor) && ts.isTryStatement(ancestor.parent) && ancestor.parent.tryBlock === ancestor))
+        if (guarded !== undefined && guarded !== forward) {
+          solos++
+          ms.prependRight(start, '(await __solo(() => ')
+          ms.appendLeft(node.end, '))')
+          return
+        }
         ms.prependRight(start, '(await ')
         ms.appendLeft(node.end, ')')
         return
@@ -46,6 +56,6 @@ export function sequentialReference(source: string, fileId: string, supportImpor
     }
     if (forward.body) visit(forward.body)
   }
-  ms.prepend(`import { seqMap as __seqMap } from '${supportImport}';`)
+  ms.prepend(`import { seqMap as __seqMap } from '${supportImport}';${solos > 0 ? `import { solo as __solo } from '${soloImport}';` : ''}`)
   return ms.toString()
 }
