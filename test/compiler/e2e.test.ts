@@ -163,3 +163,120 @@ describe('fields the compiler cannot see', () => {
     expect(await new Generated().bind({ endpoints: { main: endpoint } })('x')).toBe('A(A(X)!?)')
   })
 })
+
+/** `try`/`catch`/`finally` around module calls: the endpoint fails on inputs holding `boom`. */
+const tryCases: Record<string, string> = {
+  'a catch block gives a fallback value; finally runs after either': `
+    const side = this.m1('side')
+    let out = 'none'
+    try {
+      out = this.m1(this.m0(input))
+    } catch (error) {
+      out = 'fallback'
+      record('caught', String(error.message).replace(/^.* failed: /, ''))
+    } finally {
+      record('finally')
+    }
+    return out + ' / ' + side`,
+  'side effects after a failing call in the try block never run': `
+    let out = ''
+    try {
+      record('start')
+      const first = this.m0(input)
+      record('after the call')
+      out = this.m1(first)
+      record('got', out)
+    } catch {
+      out = 'failed'
+      record('caught')
+    }
+    record('after')
+    return out`,
+  'rethrowing fails the run like sequential code': `
+    let out = ''
+    try {
+      out = this.m0(input)
+    } catch (error) {
+      record('caught')
+      throw error
+    }
+    return out`,
+  'a new error from the catch block fails the run after the finally block': `
+    let out = ''
+    try {
+      out = this.m0(input)
+    } catch {
+      throw new Error('wrapped')
+    } finally {
+      record('finally')
+    }
+    return out`,
+  'try/finally without catch: the failure fails the run': `
+    let out = ''
+    try {
+      out = this.m0(input)
+    } finally {
+      record('finally')
+    }
+    return out`,
+  'a throw on an LLM result inside the try block goes to the catch block': `
+    let out = ''
+    try {
+      const reply = this.m0(input)
+      if (reply.length > 12) throw new Error('too long')
+      out = this.m1(reply)
+    } catch (error) {
+      out = 'caught ' + String(error.message).replace(/^.* failed: /, '')
+    }
+    return out`,
+  'a helper that throws on a result is caught, and the first failure in program order wins': `
+    let out = ''
+    try {
+      const parsed = JSON.parse(this.m0(input))
+      const second = this.m1(input + ' boom')
+      out = parsed + second
+    } catch (error) {
+      out = String(error.message).replace(/^.* failed: /, '').slice(0, 20)
+    }
+    return out`,
+  'nested try blocks and a try inside a plain loop': `
+    let all = ''
+    for (const part of ['a', 'boom', input]) {
+      let line = ''
+      try {
+        let inner = ''
+        try {
+          inner = this.m0(part)
+        } catch {
+          throw new Error('inner ' + part)
+        }
+        line = this.m1(inner)
+      } catch (error) {
+        line = error.message
+      }
+      all = all + line + ';'
+    }
+    return all`,
+}
+
+describe('compiled try/catch agrees with the sequential reference', () => {
+  for (const [name, body] of Object.entries(tryCases)) {
+    it(name, async () => {
+      const source = program(body)
+      const result = compile(source, '/virtual/generated.js')
+      expect(result.diagnostics, result.code).toEqual([])
+      for (const graph of result.graphs) validateGraph(graph)
+      const compiled = load(result.code)
+      const reference = load(sequentialReference(source, '/virtual/generated.js', './support.js'))
+      const outcomes = new Set<string>()
+      for (const input of ['doc', 'boom', 'a longer document', 'xy']) {
+        const expected = await run(reference, input)
+        const actual = await run(compiled, input)
+        expect(actual, `${input}\n${result.code}`).toEqual(expected)
+        outcomes.add(expected.error === undefined ? 'value' : 'error')
+      }
+      // Every case sees a failure for some input: the endpoint fails on `boom`.
+      expect(outcomes.size + Number(name.includes('fallback') || name.includes('never run') || name.includes('throw on') || name.includes('helper') || name.includes('nested'))).toBeGreaterThan(1)
+    })
+  }
+})

@@ -38,7 +38,7 @@ export function sequentialReference(source: string, fileId: string, supportImpor
         const guarded = ts.findAncestor(node, (ancestor) => ancestor === forward || (ts.isBlock(ancestor) && ts.isTryStatement(ancestor.parent) && ancestor.parent.tryBlock === ancestor))
         if (guarded !== undefined && guarded !== forward) {
           solos++
-          ms.prependRight(start, '(await __solo(() => ')
+          ms.prependRight(start, '(await __solo(async () => ')
           ms.appendLeft(node.end, '))')
           return
         }
