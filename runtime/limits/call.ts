@@ -4,7 +4,7 @@
  * one request and never re-runs a finished node.
  */
 import type { BackendCallOptions, CallOutcome } from '../backend.js'
-import { EndpointError, RetriesExhaustedError, type Admission, type CompletionRequest, type Endpoint, type EndpointDescription, type EndpointFailure, type RetryPolicy, type SendOptions } from '../endpoint.js'
+import { EndpointError, RetriesExhaustedError, type Admission, type CompletionRequest, type CompletionResult, type Endpoint, type EndpointDescription, type EndpointFailure, type RetryPolicy, type SendOptions } from '../endpoint.js'
 import { sleep } from '../endpoints/sleep.js'
 
 /**
@@ -58,91 +58,165 @@ export function checkFallbacks(endpoints: Readonly<Record<string, Endpoint>>): v
  * outcome.alias // the alias that answered
  * ```
  */
-export async function completeWithLimits(
+export function completeWithLimits(
   endpoints: Readonly<Record<string, Endpoint>>,
   alias: string,
   request: CompletionRequest,
   options: BackendCallOptions,
 ): Promise<CallOutcome> {
-  const { signal, priority, onEvent } = options
-  let endpoint = endpointFor(endpoints, alias)
-  const fallbacks = endpoint.limits.fallbacks
-  let current = alias
-  let description: EndpointDescription = endpoint.describe()
-  let attempt = 0
-  let attempts = 0
-  let queuedMs = 0
-  const onAdmitted = (admission: Admission): void => {
-    queuedMs += admission.admittedAt - admission.queuedAt
+  let call: LimitedCall
+  try {
+    call = new LimitedCall(endpoints, alias, request, options)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  // The first attempt without an async function around it: most calls succeed at once, and an
+  // async frame holding the retry loop's state costs more than the rest of the call.
+  call.attempt = 1
+  return call.send().then(
+    (result) => call.succeeded(result),
+    (error: unknown) => retrying(call, error),
+  )
+}
+
+/** The state of one call across attempts and fallbacks. */
+class LimitedCall {
+  endpoint: Endpoint
+  /** The alias being tried (a fallback's, after falling back). */
+  current: string
+  description: EndpointDescription
+  /** The attempt at the current endpoint, from 1. */
+  attempt = 0
+  /** Attempts over all endpoints. */
+  attempts = 0
+  queuedMs = 0
+  readonly sendOptions: SendOptions
+
+  constructor(
+    readonly endpoints: Readonly<Record<string, Endpoint>>,
+    alias: string,
+    readonly request: CompletionRequest,
+    readonly options: BackendCallOptions,
+  ) {
+    this.endpoint = endpointFor(endpoints, alias)
+    this.current = alias
+    this.description = this.endpoint.describe()
+    const { signal, priority } = options
+    const onAdmitted = admissionListener(this)
+    this.sendOptions = priority === undefined ? { signal, onAdmitted } : { signal, priority, onAdmitted }
+  }
+
+  /** One attempt at the current endpoint; a synchronous throw becomes a rejection. */
+  send(): Promise<CompletionResult> {
+    this.attempts++
+    this.options.onEvent?.({ type: 'queued', alias: this.current, at: performance.now() })
+    try {
+      return this.endpoint.send(this.request, this.sendOptions)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  admitted(admission: Admission): void {
+    this.queuedMs += admission.admittedAt - admission.queuedAt
+    const { onEvent } = this.options
     if (onEvent === undefined) return
     let at = admission.admittedAt - admission.rpmWaitMs - admission.tpmWaitMs
     if (admission.rpmWaitMs > 0) {
-      onEvent({ type: 'rate-limit-wait', alias: current, reason: 'rpm', waitMs: admission.rpmWaitMs, at })
+      onEvent({ type: 'rate-limit-wait', alias: this.current, reason: 'rpm', waitMs: admission.rpmWaitMs, at })
       at += admission.rpmWaitMs
     }
-    if (admission.tpmWaitMs > 0) onEvent({ type: 'rate-limit-wait', alias: current, reason: 'tpm', waitMs: admission.tpmWaitMs, at })
-    onEvent({ type: 'attempt', alias: current, attempt, endpoint: description, at: admission.admittedAt })
+    if (admission.tpmWaitMs > 0) onEvent({ type: 'rate-limit-wait', alias: this.current, reason: 'tpm', waitMs: admission.tpmWaitMs, at })
+    onEvent({ type: 'attempt', alias: this.current, attempt: this.attempt, endpoint: this.description, at: admission.admittedAt })
   }
-  const sendOptions: SendOptions = priority === undefined ? { signal, onAdmitted } : { signal, priority, onAdmitted }
+
+  succeeded(result: CompletionResult): CallOutcome {
+    const { onEvent } = this.options
+    if (onEvent !== undefined) {
+      const at = performance.now()
+      onEvent(result.usage ? { type: 'end', alias: this.current, ok: true, usage: result.usage, at } : { type: 'end', alias: this.current, ok: true, at })
+    }
+    return { ...result, endpoint: this.description, alias: this.current, attempts: this.attempts, queuedMs: this.queuedMs }
+  }
+
+  /** Reports the end of a call that failed. */
+  ended(): void {
+    this.options.onEvent?.({ type: 'end', alias: this.current, ok: false, at: performance.now() })
+  }
+}
+
+/** The `onAdmitted` of a call's attempts (an anonymous closure: see `newTargetFunction` in runtime/future.ts). */
+function admissionListener(call: LimitedCall): (admission: Admission) => void {
+  return (admission) => call.admitted(admission)
+}
+
+/**
+ * The rest of a call whose first attempt failed with `firstError`: retries with backoff per the
+ * endpoint's policy, then its fallbacks in order.
+ */
+async function retrying(call: LimitedCall, firstError: unknown): Promise<CallOutcome> {
+  const { signal, onEvent } = call.options
+  const fallbacks = call.endpoint.limits.fallbacks
   let failures: EndpointFailure[] | undefined
 
   for (let step = 0; ; step++) {
-    const policy = endpoint.limits.retries
+    const policy = call.endpoint.limits.retries
     let failure: EndpointFailure | undefined
-    for (attempt = 1; ; attempt++) {
-      attempts++
-      onEvent?.({ type: 'queued', alias: current, at: performance.now() })
-      let result
-      try {
-        result = await endpoint.send(request, sendOptions)
-      } catch (error) {
-        if (signal.aborted || !(error instanceof EndpointError) || !error.retryable) {
-          onEvent?.({ type: 'end', alias: current, ok: false, at: performance.now() })
-          throw signal.aborted ? signal.reason : error
-        }
-        if (attempt >= policy.attempts) {
-          failure = { alias: current, attempts: attempt, error }
-          break
-        }
-        const retryAfterMs = error.retryAfterMs
-        if (retryAfterMs !== undefined && retryAfterMs > policy.maxMs) {
-          failure = { alias: current, attempts: attempt, error, reason: `the server asked to wait ${retryAfterMs}ms, more than retries.maxMs (${policy.maxMs}ms)` }
-          break
-        }
-        const delayMs = Math.max(retryAfterMs ?? 0, backoffMs(attempt, policy))
-        if (onEvent !== undefined) {
-          const at = performance.now()
-          const status = error.status
-          onEvent(
-            retryAfterMs === undefined
-              ? { type: 'retry', alias: current, attempt, delayMs, status, message: error.message, at }
-              : { type: 'retry', alias: current, attempt, delayMs, status, message: error.message, retryAfterMs, at },
-          )
-        }
+    for (let attempt = 1; ; attempt++) {
+      call.attempt = attempt
+      let error: unknown
+      if (step === 0 && attempt === 1) error = firstError
+      else {
+        let sent = false
+        let result!: CompletionResult
         try {
-          await sleep(delayMs, signal)
-        } catch (reason) {
-          onEvent?.({ type: 'end', alias: current, ok: false, at: performance.now() })
-          throw reason
+          result = await call.send()
+          sent = true
+        } catch (caught) {
+          error = caught
         }
-        continue
+        if (sent) return call.succeeded(result)
       }
+      if (signal.aborted || !(error instanceof EndpointError) || !error.retryable) {
+        call.ended()
+        throw signal.aborted ? signal.reason : error
+      }
+      if (attempt >= policy.attempts) {
+        failure = { alias: call.current, attempts: attempt, error }
+        break
+      }
+      const retryAfterMs = error.retryAfterMs
+      if (retryAfterMs !== undefined && retryAfterMs > policy.maxMs) {
+        failure = { alias: call.current, attempts: attempt, error, reason: `the server asked to wait ${retryAfterMs}ms, more than retries.maxMs (${policy.maxMs}ms)` }
+        break
+      }
+      const delayMs = Math.max(retryAfterMs ?? 0, backoffMs(attempt, policy))
       if (onEvent !== undefined) {
         const at = performance.now()
-        onEvent(result.usage ? { type: 'end', alias: current, ok: true, usage: result.usage, at } : { type: 'end', alias: current, ok: true, at })
+        const status = error.status
+        onEvent(
+          retryAfterMs === undefined
+            ? { type: 'retry', alias: call.current, attempt, delayMs, status, message: error.message, at }
+            : { type: 'retry', alias: call.current, attempt, delayMs, status, message: error.message, retryAfterMs, at },
+        )
       }
-      return { ...result, endpoint: description, alias: current, attempts, queuedMs }
+      try {
+        await sleep(delayMs, signal)
+      } catch (reason) {
+        call.ended()
+        throw reason
+      }
     }
     ;(failures ??= []).push(failure)
     const next = fallbacks[step]
     if (next === undefined) break
-    const previous = current
-    endpoint = endpointFor(endpoints, next)
-    current = next
-    description = endpoint.describe()
+    const previous = call.current
+    call.endpoint = endpointFor(call.endpoints, next)
+    call.current = next
+    call.description = call.endpoint.describe()
     onEvent?.({ type: 'fallback', from: previous, to: next, attempts: failure.attempts, message: failure.reason ?? errorText(failure.error), at: performance.now() })
   }
-  onEvent?.({ type: 'end', alias: current, ok: false, at: performance.now() })
+  call.ended()
   const only = failures[0]!
   // Nothing was retried and nothing else tried: the error as it came.
   if (failures.length === 1 && only.attempts === 1 && only.reason === undefined) throw only.error
