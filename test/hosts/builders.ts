@@ -128,20 +128,14 @@ export const hosts: Host[] = [
     name: 'webpack',
     async build(request) {
       const { default: webpack } = await import('webpack')
-      return packBuild(request, (config) => webpack(config as never), {
-        plugins: [plaitWebpack({ root: request.root, ...request.options })],
-        rules: [{ test: /\.ts$/, loader: fileURLToPath(new URL('strip-loader.mjs', import.meta.url)) }],
-      })
+      return packBuild(request, (config) => webpack(config as never), webpackParts(request))
     },
   },
   {
     name: 'rspack',
     async build(request) {
       const { rspack } = await import('@rspack/core')
-      return packBuild(request, (config) => rspack(config as never), {
-        plugins: [plaitRspack({ root: request.root, ...request.options })],
-        rules: [{ test: /\.ts$/, loader: 'builtin:swc-loader', options: { jsc: { parser: { syntax: 'typescript' } } } }],
-      })
+      return packBuild(request, (config) => rspack(config as never), rspackParts(request))
     },
   },
 ]
@@ -151,9 +145,27 @@ interface PackCompiler {
   close(callback: () => void): void
 }
 
-/** webpack and Rspack take the same configuration here. */
-function packBuild(request: BuildRequest, create: (config: unknown) => PackCompiler, parts: { plugins: unknown[]; rules: unknown[] }): Promise<Built> {
-  const config = {
+/** What differs between the webpack and the Rspack configurations. */
+export interface PackParts {
+  plugins: unknown[]
+  rules: unknown[]
+}
+
+/** plait, and the test-only loader that strips types after it. */
+export const webpackParts = (request: BuildRequest): PackParts => ({
+  plugins: [plaitWebpack({ root: request.root, ...request.options })],
+  rules: [{ test: /\.ts$/, loader: fileURLToPath(new URL('strip-loader.mjs', import.meta.url)) }],
+})
+
+/** plait, and Rspack's own TypeScript loader. */
+export const rspackParts = (request: BuildRequest): PackParts => ({
+  plugins: [plaitRspack({ root: request.root, ...request.options })],
+  rules: [{ test: /\.ts$/, loader: 'builtin:swc-loader', options: { jsc: { parser: { syntax: 'typescript' } } } }],
+})
+
+/** The webpack or Rspack configuration of a build (one ES module for Node, `plait` external). */
+export function packConfig(request: BuildRequest, parts: PackParts): Record<string, unknown> {
+  return {
     mode: 'none',
     context: request.root,
     target: 'node20',
@@ -169,8 +181,12 @@ function packBuild(request: BuildRequest, create: (config: unknown) => PackCompi
     optimization: { minimize: false },
     infrastructureLogging: { level: 'none' },
   }
+}
+
+/** webpack and Rspack take the same configuration here. */
+function packBuild(request: BuildRequest, create: (config: unknown) => PackCompiler, parts: PackParts): Promise<Built> {
   return new Promise((resolve, reject) => {
-    const compiler = create(config)
+    const compiler = create(packConfig(request, parts))
     compiler.run((error, stats) => {
       compiler.close(() => {
         if (error) return reject(error)

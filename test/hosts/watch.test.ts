@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import plaitRollup from '../../plugin/hosts/rollup.js'
 import plaitVite from '../../plugin/hosts/vite.js'
-import { stripTypes } from './builders.js'
+import plaitEsbuild from '../../plugin/hosts/esbuild.js'
+import { packConfig, rspackParts, stripTypes, webpackParts, type BuildRequest, type PackParts } from './builders.js'
 import { makeProject, projectFolder } from './project.js'
 
 /** The alias of the first draft call in the graph of `Reviewed` (from `.plait/`). */
@@ -94,5 +95,65 @@ describe('watch mode', () => {
     editBase(project.root)
     await eventually(async () => draftAlias((await load()).graphs[`${projectFolder}/derived.ts#Reviewed`]!) === 'fast')
     expect(draftAliasOnDisk(project.root)).toBe('fast')
+  })
+
+  /** A watcher under test: starts watching, counts finished builds, stops. */
+  interface Watching {
+    name: string
+    start(request: BuildRequest, onBuild: (error?: unknown) => void): Promise<() => Promise<void>>
+  }
+
+  const packWatching = (name: string, create: () => Promise<(config: unknown) => PackWatcherCompiler>, parts: (request: BuildRequest) => PackParts): Watching => ({
+    name,
+    async start(request, onBuild) {
+      // With the memory cache (webpack's default in development) a module is rebuilt only when one of its dependencies changed.
+      const compiler = (await create())({ ...packConfig(request, parts(request)), cache: { type: 'memory' } })
+      const watching = compiler.watch({ aggregateTimeout: 50 }, (error, stats) => onBuild(error ?? (stats?.hasErrors() ? stats.toString() : undefined)))
+      return () => new Promise((resolve) => watching.close(() => resolve()))
+    },
+  })
+
+  interface PackWatcherCompiler {
+    watch(options: unknown, callback: (error: Error | null, stats?: { hasErrors(): boolean; toString(): string }) => void): { close(callback: () => void): void }
+  }
+
+  const watchers: Watching[] = [
+    packWatching('webpack', async () => ((await import('webpack')).default as unknown as (config: unknown) => PackWatcherCompiler), webpackParts),
+    packWatching('Rspack', async () => ((await import('@rspack/core')).rspack as unknown as (config: unknown) => PackWatcherCompiler), rspackParts),
+    {
+      name: 'esbuild',
+      async start(request, onBuild) {
+        const { context } = await import('esbuild')
+        const built = await context({
+          entryPoints: [join(request.root, request.entry)],
+          outfile: join(request.outDir, 'bundle.mjs'),
+          bundle: true,
+          format: 'esm',
+          platform: 'node',
+          external: ['plait', 'plait/*'],
+          logLevel: 'silent',
+          plugins: [plaitEsbuild({ root: request.root }), { name: 'count', setup: (build) => build.onEnd((result) => onBuild(result.errors.length > 0 ? result.errors : undefined)) }],
+        })
+        await built.watch()
+        return () => built.dispose()
+      },
+    },
+  ]
+
+  it.each(watchers)('$name recompiles a dependent after its base class file changes', async (watching) => {
+    const project = makeProject()
+    cleanups.push(project.remove)
+    let builds = 0
+    const failures: unknown[] = []
+    const stop = await watching.start({ root: project.root, entry: `${projectFolder}/main.ts`, outDir: join(project.root, 'out') }, (error) => {
+      builds++
+      if (error) failures.push(error)
+    })
+    cleanups.push(stop)
+    await eventually(() => builds === 1)
+    expect(draftAliasOnDisk(project.root)).toBe('main')
+    editBase(project.root)
+    await eventually(() => builds >= 2 && draftAliasOnDisk(project.root) === 'fast')
+    expect(failures).toEqual([])
   })
 })
