@@ -36,6 +36,7 @@ type Op =
   | { op: 'switch'; a: number; module: number; target: number; returns: boolean }
   | { op: 'try'; a: number }
   | { op: 'mapLog'; a: number }
+  | { op: 'tryCall'; a: number; module: number; withFinally: boolean }
 
 const index = fc.nat(20)
 const module = fc.nat(2)
@@ -64,6 +65,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('switch' as const), a: index, module, target: index, returns: fc.boolean() }),
   fc.record({ op: fc.constant('try' as const), a: index }),
   fc.record({ op: fc.constant('mapLog' as const), a: index }),
+  fc.record({ op: fc.constant('tryCall' as const), a: index, module, withFinally: fc.boolean() }),
 )
 
 /** The source of a module class whose forward() runs `ops`. */
@@ -207,6 +209,18 @@ function program(ops: Op[]): string {
         lines.push(`let ${target} = ${pick(item.target)}`)
         vars.push(target)
         lines.push(`switch (${a}.length % 4) { case 0: ${target} = this.m${item.module}(${a}); break; case 1: case 2: record('one or two', ${a}); ${item.returns ? `return ${target}` : 'break'}; default: ${target} = ${target} + '!' }`)
+        break
+      }
+      case 'tryCall': {
+        // A try around calls that fail for some inputs (the endpoint fails on 'boom'), with a
+        // side effect after the first call that must not run when it fails.
+        const a = pick(item.a)
+        const target = `c${lines.length}`
+        const reply = `r${lines.length}`
+        lines.push(`let ${target} = 'unset'`)
+        vars.push(target)
+        const final = item.withFinally ? " finally { record('finally') }" : ''
+        lines.push(`try { const ${reply} = this.m${item.module}(${a}.length % 2 === 0 ? ${a} + ' boom' : ${a}); record('tried'); ${target} = this.m${(item.module + 1) % 3}(${reply}) } catch (error) { ${target} = 'failed'; record('caught', String(error.message).replace(/^.* failed: /, '')) }${final}`)
         break
       }
       case 'try': {
