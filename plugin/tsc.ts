@@ -14,6 +14,7 @@
  */
 import { dirname, resolve } from 'node:path'
 import type * as TS from 'typescript'
+import type TypeScriptModule from 'typescript'
 import type { Diagnostic } from '../src/graph/types.js'
 import type { SourceMapInput } from './compiler/index.js'
 import { composeSourceMaps, type SourceMap } from './compiler/sourcemap.js'
@@ -29,7 +30,7 @@ export interface PlaitTscConfig extends PlaitOptions {
 
 /** What ts-patch passes a program transformer as its fourth argument. */
 export interface ProgramTransformerExtras {
-  ts: typeof TS
+  ts: typeof TypeScriptModule
 }
 
 /** The code TypeScript prints for plait diagnostics (`TS9001`); the plait code (PL1xx, PL2xx) starts the message. */
@@ -54,7 +55,7 @@ interface CompiledFile {
  * ```
  */
 export default function plaitTransformer(program: TS.Program, host: TS.CompilerHost | undefined, config: PlaitTscConfig = {}, extras?: ProgramTransformerExtras): TS.Program {
-  const ts = extras?.ts ?? (program as unknown as { ts?: typeof TS }).ts
+  const ts = extras?.ts as typeof TS | undefined
   if (!ts) throw new Error('Expected `extras.ts` to be the TypeScript instance (plait/tsc is loaded by ts-patch with `"transformProgram": true`)')
   const options = program.getCompilerOptions()
   const projectDir = typeof options.configFilePath === 'string' ? dirname(options.configFilePath) : process.cwd()
