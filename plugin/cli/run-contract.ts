@@ -2,7 +2,11 @@
  * What `plait run` takes from a file's exports: the module to run, its inputs and its endpoints.
  * Documented in docs/cli.md ("plait run: what the file exports").
  */
-import type { Endpoint } from '../../runtime/endpoint.js'
+/**
+ * An endpoint object from `plait/endpoints` (`simulated()`, `openai()`, `defineEndpoint()`), as
+ * `plait run` passes it along. Typed by shape: the build-time layer does not import the runtime.
+ */
+export type Endpoint = { readonly isPlaitEndpoint: true }
 
 /** The exports of the file `plait run` loads. */
 export type FileExports = Record<string, unknown>

@@ -6,14 +6,13 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { Endpoint } from '../../runtime/endpoint.js'
 import { graphFolder } from '../compiler/outputs.js'
 import { oneOf, parseCommandArgs, UsageError } from './args.js'
 import { compileFiles, reportDiagnostics } from './compile-files.js'
 import { displayPath } from './files.js'
 import { exitCode, type CliIo } from './io.js'
 import { plaitOptionsFrom, projectOptions, projectOptionsHelp } from './project.js'
-import { aliasesOf, fileEndpoints, findRunnable, runInputs, type FileExports } from './run-contract.js'
+import { aliasesOf, fileEndpoints, findRunnable, runInputs, type Endpoint, type FileExports } from './run-contract.js'
 
 /** `plait run --help`. */
 export const runHelp = `Usage: plait run <file> [options]
@@ -52,6 +51,15 @@ Examples:
  * `plait` too, and both must share one copy (the hook's state, the marks of compiled classes).
  */
 const packageEntry = { main: 'plait', endpoints: 'plait/endpoints', register: 'plait/register' }
+
+/** What `plait run` uses of `plait` and `plait/endpoints` (typed by shape: this layer does not import the runtime). */
+interface PlaitEntry {
+  compilationOf(moduleOrClass: object): { compiled: true; file?: string; graphFile?: string } | { compiled: false; reason: string }
+}
+interface EndpointsEntry {
+  openai(options: { model: string; apiKey?: string }): Endpoint
+  simulated(options: { model?: string; latencyMs?: number }): Endpoint
+}
 
 /** How `runCommand` loads the file; the bin uses Node's `import()` behind the register hook. */
 export interface RunDependencies {
@@ -141,7 +149,7 @@ async function registeredImport(root: string, strict: boolean): Promise<(url: st
 
 /** `simulated()` or `openai()` for every alias. */
 async function defaultEndpoints(aliases: readonly string[], kind: 'simulated' | 'openai', settings: { model?: string; latencyMs: number; io: CliIo }): Promise<Record<string, Endpoint>> {
-  const { openai, simulated } = (await import(packageEntry.endpoints)) as typeof import('../../runtime/endpoints/index.js')
+  const { openai, simulated } = (await import(packageEntry.endpoints)) as EndpointsEntry
   const { io } = settings
   if (kind === 'openai') {
     if (!io.env.OPENAI_API_KEY) throw new UsageError('Expected `OPENAI_API_KEY` to be set for `--endpoints openai`.', 'run')
@@ -157,7 +165,7 @@ async function defaultEndpoints(aliases: readonly string[], kind: 'simulated' | 
 
 /** Whether the class ran compiled and where its graph file is, or why it ran on the tracer. */
 async function graphNote(root: string, module: object, cwd: string): Promise<string> {
-  const { compilationOf } = (await import(packageEntry.main)) as typeof import('../../src/index.js')
+  const { compilationOf } = (await import(packageEntry.main)) as PlaitEntry
   const how = compilationOf(module)
   const name = module.constructor.name
   if (!how.compiled) return `${name} ran on the tracer: ${how.reason}`
