@@ -35,7 +35,15 @@ interface CachedFile {
   graphs: Graph[]
 }
 
-/** What a load of the virtual module gives a host. */
+/**
+ * What a load of the virtual module gives a host.
+ *
+ * @example
+ * ```ts
+ * const { code, files } = cache.load(root, accept)
+ * for (const file of files) this.addWatchFile(file)
+ * ```
+ */
 export interface ProjectGraphs {
   /** The module's code. */
   code: string

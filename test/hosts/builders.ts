@@ -16,7 +16,15 @@ import plaitVite from '../../plugin/hosts/vite.js'
 import plaitWebpack from '../../plugin/hosts/webpack.js'
 import type { PlaitOptions } from '../../plugin/types.js'
 
-/** What a build gave. */
+/**
+ * What a build gave.
+ *
+ * @example
+ * ```ts
+ * const built = await hosts[0]!.build(request)
+ * const { run } = await import(pathToFileURL(built.file).href)
+ * ```
+ */
 export interface Built {
   /** Absolute path of the bundle (an ES module). */
   file: string
@@ -24,7 +32,14 @@ export interface Built {
   warnings: string[]
 }
 
-/** What every builder takes. */
+/**
+ * What every builder takes.
+ *
+ * @example
+ * ```ts
+ * const request: BuildRequest = { root: project.root, entry: 'test/hosts/project/main.ts', outDir: join(project.root, 'out') }
+ * ```
+ */
 export interface BuildRequest {
   /** The project folder (the plugin's root). */
   root: string
@@ -35,7 +50,14 @@ export interface BuildRequest {
   options?: PlaitOptions
 }
 
-/** A bundler under test. */
+/**
+ * A bundler under test.
+ *
+ * @example
+ * ```ts
+ * describe.each(hosts)('$name', (host) => { it('builds', () => host.build(request)) })
+ * ```
+ */
 export interface Host {
   name: string
   /** plait is handed already-stripped JavaScript: graph locations refer to that code, not to the file. */
@@ -45,7 +67,14 @@ export interface Host {
 
 const isPlait = (id: string) => id === 'plait' || id.startsWith('plait/')
 
-/** Test-only Rollup plugin: `./x.js` finds `x.ts`, and TypeScript is stripped with esbuild. */
+/**
+ * Test-only Rollup plugin: `./x.js` finds `x.ts`, and TypeScript is stripped with esbuild.
+ *
+ * @example
+ * ```ts
+ * await rollup({ input: 'main.ts', plugins: [stripTypes(), plaitRollup()] }) // plait is handed JavaScript
+ * ```
+ */
 export function stripTypes(): RollupPlugin {
   return {
     name: 'test-strip-types',
@@ -72,7 +101,14 @@ async function rollupBuild(request: BuildRequest, order: 'plait-first' | 'strip-
   return { file, warnings }
 }
 
-/** The hosts under test, each building the same project. */
+/**
+ * The hosts under test, each building the same project.
+ *
+ * @example
+ * ```ts
+ * for (const host of hosts) await host.build(request)
+ * ```
+ */
 export const hosts: Host[] = [
   {
     name: 'vite',
@@ -145,25 +181,53 @@ interface PackCompiler {
   close(callback: () => void): void
 }
 
-/** What differs between the webpack and the Rspack configurations. */
+/**
+ * What differs between the webpack and the Rspack configurations.
+ *
+ * @example
+ * ```ts
+ * const parts: PackParts = { plugins: [plaitWebpack()], rules: [] }
+ * ```
+ */
 export interface PackParts {
   plugins: unknown[]
   rules: unknown[]
 }
 
-/** plait, and the test-only loader that strips types after it. */
+/**
+ * plait, and the test-only loader that strips types after it.
+ *
+ * @example
+ * ```ts
+ * webpack(packConfig(request, webpackParts(request)))
+ * ```
+ */
 export const webpackParts = (request: BuildRequest): PackParts => ({
   plugins: [plaitWebpack({ root: request.root, ...request.options })],
   rules: [{ test: /\.ts$/, loader: fileURLToPath(new URL('strip-loader.mjs', import.meta.url)) }],
 })
 
-/** plait, and Rspack's own TypeScript loader. */
+/**
+ * plait, and Rspack's own TypeScript loader.
+ *
+ * @example
+ * ```ts
+ * rspack(packConfig(request, rspackParts(request)))
+ * ```
+ */
 export const rspackParts = (request: BuildRequest): PackParts => ({
   plugins: [plaitRspack({ root: request.root, ...request.options })],
   rules: [{ test: /\.ts$/, loader: 'builtin:swc-loader', options: { jsc: { parser: { syntax: 'typescript' } } } }],
 })
 
-/** The webpack or Rspack configuration of a build (one ES module for Node, `plait` external). */
+/**
+ * The webpack or Rspack configuration of a build (one ES module for Node, `plait` external).
+ *
+ * @example
+ * ```ts
+ * webpack({ ...packConfig(request, webpackParts(request)), cache: { type: 'memory' } }).watch({}, done)
+ * ```
+ */
 export function packConfig(request: BuildRequest, parts: PackParts): Record<string, unknown> {
   return {
     mode: 'none',
@@ -198,7 +262,14 @@ function packBuild(request: BuildRequest, create: (config: unknown) => PackCompi
   })
 }
 
-/** The text of a built bundle. */
+/**
+ * The text of a built bundle.
+ *
+ * @example
+ * ```ts
+ * expect(bundleText(built)).toContain("from 'plait/compiled'")
+ * ```
+ */
 export function bundleText(built: Built): string {
   return readFileSync(built.file, 'utf8')
 }

@@ -13,14 +13,29 @@ import { compile, graphFiles, nodeResolver } from '../../plugin/compiler/index.j
 
 const repository = fileURLToPath(new URL('../..', import.meta.url))
 
-/** The folder of the project's own files (they import the fixtures by the same relative paths in both places). */
+/**
+ * The folder of the project's own files (they import the fixtures by the same relative paths in
+ * the repository and in the copy).
+ *
+ * @example
+ * ```ts
+ * host.build({ root: project.root, entry: `${projectFolder}/main.ts`, outDir })
+ * ```
+ */
 export const projectFolder = 'test/hosts/project'
 /** Files copied, at the same paths relative to the root. */
 const copiedFiles = [
   ...['extract-and-compare.ts', 'branches.ts', 'composite.ts', 'support.ts'].map((file) => `fixtures/compiler/${file}`),
   ...['base.ts', 'derived.ts', 'main.ts', 'broken.ts', 'traced.ts'].map((file) => `${projectFolder}/${file}`),
 ]
-/** The files holding plait classes. */
+/**
+ * The files holding plait classes that compile.
+ *
+ * @example
+ * ```ts
+ * compiledFiles.includes('test/hosts/project/derived.ts') // true
+ * ```
+ */
 export const compiledFiles = copiedFiles.filter((file) => !/(support|main|broken|traced)\.ts$/.test(file))
 
 /**
