@@ -3,6 +3,7 @@
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { currentRun } from '../runtime/context.js'
+import type { Backend, BackendCallOptions, CallOutcome } from '../runtime/backend.js'
 import type { ChatMessage, CompletionRequest } from '../runtime/endpoint.js'
 import type { CallEvent } from '../runtime/events.js'
 import { PlaitError } from '../runtime/errors.js'
@@ -147,7 +148,11 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
     return messages.concat(input)
   }
 
-  async #complete(inputs: In, context: ExecuteContext & { run: Run<PipelineServices> }): Promise<Out> {
+  /**
+   * Runs the call. Without an output schema it is one request and no async function (a promise
+   * chained on the backend's); with one, replies are parsed and re-asked in `#completeStructured`.
+   */
+  #complete(inputs: In, context: ExecuteContext & { run: Run<PipelineServices> }): Promise<Out> {
     const backend = context.run.services.backend
     if (!backend) throw new PlaitError('Expected a backend to run this call; the run has none (was it traced rather than run?).')
     const input = this.#combine ? this.#combine(...inputs) : (inputs[0] as LLMInput)
@@ -158,25 +163,19 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
     // The request without its messages; without a response format that is the same for every call.
     details.request = request.responseFormat === undefined ? this.#settings : { ...this.#request, responseFormat: request.responseFormat }
     if (this.system instanceof Parameter) details.parameters = [this.system]
-    const attempts = this.output ? this.#validationRetries + 1 : 1
     const events: CallEvent[] = []
     details.events = events
     const onEvent = collectInto(events)
     const options = context.run.prioritized ? { signal: context.signal, onEvent, priority: context.node.priority } : { signal: context.signal, onEvent }
+    if (!this.output) return backend.complete(this.alias, request, options).then((outcome) => recordOutcome(details, request, outcome, 1).text as Out)
+    return this.#completeStructured(this.output, backend, request, options, details)
+  }
+
+  async #completeStructured(output: StandardSchemaV1<unknown, Out>, backend: Backend, request: CompletionRequest, options: BackendCallOptions, details: Record<string, unknown>): Promise<Out> {
+    const attempts = this.#validationRetries + 1
     for (let attempt = 1; ; attempt++) {
-      const outcome = await backend.complete(this.alias, request, options)
-      details.calls = attempt
-      details.endpoint = outcome.endpoint
-      details.queuedMs = outcome.queuedMs
-      details.responseModel = outcome.model
-      if (outcome.alias !== undefined) details.answeredBy = outcome.alias
-      if (outcome.attempts !== undefined) details.attempts = outcome.attempts
-      // What was sent and answered last, for records and (when opted in) telemetry content.
-      details.messages = request.messages
-      details.reply = outcome.text
-      if (outcome.usage) details.usage = outcome.usage
-      if (!this.output) return outcome.text as Out
-      const parsed = await parseStructured(this.output, outcome.text)
+      const outcome = recordOutcome(details, request, await backend.complete(this.alias, request, options), attempt)
+      const parsed = await parseStructured(output, outcome.text)
       if (parsed.ok) return parsed.value
       if (attempt >= attempts) throw new OutputValidationError(attempt, parsed.issues, outcome.text)
       request.messages = [
@@ -186,6 +185,21 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
       ]
     }
   }
+}
+
+/** Keeps what attempt number `attempt` of a call sent and got in its node's details; returns `outcome`. */
+function recordOutcome(details: Record<string, unknown>, request: CompletionRequest, outcome: CallOutcome, attempt: number): CallOutcome {
+  details.calls = attempt
+  details.endpoint = outcome.endpoint
+  details.queuedMs = outcome.queuedMs
+  details.responseModel = outcome.model
+  if (outcome.alias !== undefined) details.answeredBy = outcome.alias
+  if (outcome.attempts !== undefined) details.attempts = outcome.attempts
+  // What was sent and answered last, for records and (when opted in) telemetry content.
+  details.messages = request.messages
+  details.reply = outcome.text
+  if (outcome.usage) details.usage = outcome.usage
+  return outcome
 }
 
 /** A listener that appends each event to `events` (an anonymous closure: see `newTargetFunction` in runtime/future.ts). */
