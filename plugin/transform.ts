@@ -8,7 +8,8 @@ import { isAbsolute, resolve as resolvePath } from 'node:path'
 import picomatch from 'picomatch'
 import { formatDiagnostic } from '../src/graph/diagnostic.js'
 import type { Diagnostic } from '../src/graph/types.js'
-import { compile, type SourceMapInput } from './compiler/index.js'
+import { compile, compilerVersion, type SourceMapInput } from './compiler/index.js'
+import { cacheFolder, cacheKey, readCached, textHash, writeCached, type CachedCompile } from './compile-cache.js'
 import { nodeResolver } from './compiler/resolve.js'
 import { relativeFile } from './compiler/parse.js'
 import { writeGraphFiles } from './graph-files.js'
@@ -90,28 +91,46 @@ export function transformFile(input: TransformFileInput, options: PlaitOptions =
   const root = options.root ?? process.cwd()
   const empty: TransformOutput = { graphs: [], diagnostics: [], dependencies: [], written: [] }
   if (!mentionsPlait(input.code)) return empty
-  const dependencies: string[] = []
+  const file = relativeFile(input.id, root)
+  const strict = options.strict === true
+  const folder = cacheFolder(options.cache, root)
+  const key = folder === undefined ? '' : cacheKey(input.code, { file, root, strict, compilerVersion, inputMap: input.inputMap })
+  const cached = folder === undefined ? undefined : readCached(folder, key)
+  const compiled = cached ?? compileFile(input, root, strict)
+  const errors = compiled.diagnostics.filter((diagnostic) => diagnostic.severity === 'error')
+  if (errors.length > 0) throw new PlaitBuildError(errors)
+  if (folder !== undefined && cached === undefined) writeCached(folder, key, compiled)
+  const written = options.graphs === false ? [] : writeGraphFiles(root, file, compiled.graphs)
+  return {
+    code: compiled.code,
+    map: compiled.map,
+    graphs: compiled.graphs,
+    diagnostics: compiled.diagnostics,
+    dependencies: compiled.dependencies.map((dependency) => dependency.file),
+    written,
+  }
+}
+
+/** Compiles one file, following `extends` across local files and noting each file read. */
+function compileFile(input: TransformFileInput, root: string, strict: boolean): CachedCompile {
+  const dependencies = new Map<string, string>()
   const resolveFromDisk = nodeResolver()
   const result = compile(input.code, input.id.replace(/\?.*$/, ''), {
     root,
-    strict: options.strict === true,
+    strict,
     inputMap: input.inputMap,
     resolve: (specifier, importer) => {
       const found = resolveFromDisk(specifier, importer)
-      if (found) dependencies.push(found.id)
+      if (found) dependencies.set(found.id, textHash(found.source))
       return found
     },
   })
-  const errors = result.diagnostics.filter((diagnostic) => diagnostic.severity === 'error')
-  if (errors.length > 0) throw new PlaitBuildError(errors)
-  const written = options.graphs === false ? [] : writeGraphFiles(root, relativeFile(input.id, root), result.graphs)
   return {
     code: result.map ? result.code : undefined,
     map: result.map,
     graphs: result.graphs,
     diagnostics: result.diagnostics,
-    dependencies: [...new Set(dependencies)],
-    written,
+    dependencies: [...dependencies].map(([file, hash]) => ({ file, hash })),
   }
 }
 

@@ -28,6 +28,13 @@ export interface PlaitOptions {
   strict?: boolean
   /** Write graph files under `<root>/.plait/`. Default: `true`. */
   graphs?: boolean
+  /**
+   * Keep what each file compiled to on disk, so that a later build compiles only the files that
+   * changed: `true` for `<root>/node_modules/.cache/plait`, or a folder (relative to the root).
+   * Entries are keyed by the file's text, the texts of the files its classes extend, `strict`,
+   * the root and the compiler's version. Default: `false`.
+   */
+  cache?: boolean | string
 }
 
 /** What compiling one file gave a host. */
