@@ -3,7 +3,7 @@
  * plugin: what the plugin adds to a production build (target: under 1.3×). The two builds are
  * interleaved (plain, plugin, plain, …) after one warm-up each, and medians are compared; the
  * plugin's first build in the process (loading TypeScript, writing every graph file) is reported
- * on its own.
+ * on its own, and so is a build with the opt-in compile cache (`cache: true`) once it is warm.
  *
  * Usage: npx tsx --conditions=plait-source bench/vite-build.ts   (BENCH_VITE_REPS, default 9)
  */
@@ -73,7 +73,7 @@ ${body}
 }
 
 /** One production build (SSR bundle for Node, plait external); its wall time in ms. */
-type Variant = 'plain' | 'plugin' | 'no graph files'
+type Variant = 'plain' | 'plugin' | 'no graph files' | 'cache'
 
 async function timedBuild(root: string, variant: Variant): Promise<number> {
   const started = performance.now()
@@ -81,7 +81,7 @@ async function timedBuild(root: string, variant: Variant): Promise<number> {
     root,
     configFile: false,
     logLevel: 'silent',
-    plugins: variant === 'plain' ? [] : [plait({ graphs: variant === 'plugin' })],
+    plugins: variant === 'plain' ? [] : [plait({ graphs: variant !== 'no graph files', cache: variant === 'cache' })],
     build: {
       ssr: 'src/main.ts',
       outDir: `out-${variant.replaceAll(' ', '-')}`,
@@ -98,13 +98,16 @@ try {
   const first = await timedBuild(root, 'plugin')
   await timedBuild(root, 'plain')
   await timedBuild(root, 'no graph files')
+  const firstCached = await timedBuild(root, 'cache')
   const plain: number[] = []
   const plugin: number[] = []
   const withoutFiles: number[] = []
+  const cached: number[] = []
   for (let rep = 0; rep < REPS; rep++) {
     plain.push(await timedBuild(root, 'plain'))
     plugin.push(await timedBuild(root, 'plugin'))
     withoutFiles.push(await timedBuild(root, 'no graph files'))
+    cached.push(await timedBuild(root, 'cache'))
   }
   const ratio = median(plugin) / median(plain)
   const spread = (samples: number[]) => `${range(samples).min.toFixed(0)}–${range(samples).max.toFixed(0)}`
@@ -116,10 +119,12 @@ try {
           ['without plait', median(plain).toFixed(0), spread(plain)],
           ['with plait/vite', median(plugin).toFixed(0), spread(plugin)],
           ['with plait/vite, `graphs: false` (no graph files)', median(withoutFiles).toFixed(0), spread(withoutFiles)],
+          ['with plait/vite, `cache: true`, warm (every file from the cache)', median(cached).toFixed(0), spread(cached)],
+          ['with plait/vite, `cache: true`, filling the cache', firstCached.toFixed(0), '—'],
           ['with plait/vite, first build in the process (loads TypeScript, writes the graph files)', first.toFixed(0), '—'],
         ],
       ) +
-      `\n\nratio of medians: ${ratio.toFixed(2)}× (median of paired ratios ${pairedRatio(plugin, plain).toFixed(2)}×; target < 1.3×); with \`graphs: false\`: ${(median(withoutFiles) / median(plain)).toFixed(2)}×\n` +
+      `\n\nratio of medians: ${ratio.toFixed(2)}× (median of paired ratios ${pairedRatio(plugin, plain).toFixed(2)}×; target < 1.3×); with \`graphs: false\`: ${(median(withoutFiles) / median(plain)).toFixed(2)}×; with a warm \`cache: true\`: ${(median(cached) / median(plain)).toFixed(2)}× (paired ${pairedRatio(cached, plain).toFixed(2)}×)\n` +
       `plait's share per module: ${((median(plugin) - median(plain)) / MODULES).toFixed(2)} ms (load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores)\n`,
   )
 } finally {

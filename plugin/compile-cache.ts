@@ -6,7 +6,7 @@
  * compiled against.
  */
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve as resolvePath } from 'node:path'
 import type { Diagnostic, Graph } from '../src/graph/types.js'
 import type { SourceMap } from './compiler/index.js'
@@ -19,6 +19,8 @@ export interface CachedCompile {
   diagnostics: Diagnostic[]
   /** The files the classes extend, with the hash of the text they had. */
   dependencies: Array<{ file: string; hash: string }>
+  /** `graphFilesStamp()` of the graph files after the last build wrote or checked them. */
+  graphFiles?: string
 }
 
 /**
@@ -101,4 +103,29 @@ export function writeCached(folder: string, key: string, entry: CachedCompile): 
   const temporary = `${target}.${process.pid}.tmp`
   writeFileSync(temporary, JSON.stringify(entry))
   renameSync(temporary, target)
+}
+
+/**
+ * A cheap fingerprint of the graph files of one source file (names, sizes and modification
+ * times in its `.plait/` folder): when it matches the one stored with a cache entry, the files are
+ * as the last build left them and need not be rendered and compared again.
+ *
+ * @example
+ * ```ts
+ * if (graphFilesStamp(join(root, '.plait/src/app.ts')) === hit.graphFiles) return // up to date
+ * ```
+ */
+export function graphFilesStamp(folder: string): string {
+  let names: string[]
+  try {
+    names = readdirSync(folder).sort()
+  } catch {
+    return 'none'
+  }
+  return names
+    .map((name) => {
+      const stats = statSync(join(folder, name))
+      return `${name}:${stats.size}:${stats.mtimeMs}`
+    })
+    .join('|')
 }

@@ -4,15 +4,15 @@
  * into one build error with every diagnostic formatted. Hosts differ only in how they hand the
  * file over and report warnings.
  */
-import { isAbsolute, resolve as resolvePath } from 'node:path'
+import { isAbsolute, join, resolve as resolvePath } from 'node:path'
 import picomatch from 'picomatch'
 import { formatDiagnostic } from '../src/graph/diagnostic.js'
 import type { Diagnostic } from '../src/graph/types.js'
 import { compile, compilerVersion, type SourceMapInput } from './compiler/index.js'
-import { cacheFolder, cacheKey, readCached, textHash, writeCached, type CachedCompile } from './compile-cache.js'
+import { cacheFolder, cacheKey, graphFilesStamp, readCached, textHash, writeCached, type CachedCompile } from './compile-cache.js'
 import { nodeResolver } from './compiler/resolve.js'
 import { relativeFile } from './compiler/parse.js'
-import { writeGraphFiles } from './graph-files.js'
+import { graphFolderOf, writeGraphFiles } from './graph-files.js'
 import type { FilterPattern, PlaitOptions, TransformOutput } from './types.js'
 
 /** A build failed because a `forward()` cannot be compiled (PL1xx, or PL2xx with `strict`). */
@@ -99,8 +99,17 @@ export function transformFile(input: TransformFileInput, options: PlaitOptions =
   const compiled = cached ?? compileFile(input, root, strict)
   const errors = compiled.diagnostics.filter((diagnostic) => diagnostic.severity === 'error')
   if (errors.length > 0) throw new PlaitBuildError(errors)
-  if (folder !== undefined && cached === undefined) writeCached(folder, key, compiled)
-  const written = options.graphs === false ? [] : writeGraphFiles(root, file, compiled.graphs)
+  let written: string[] = []
+  if (options.graphs !== false) {
+    const graphFolder = join(root, graphFolderOf(file))
+    // A warm cache entry remembers how the graph files looked after the last build.
+    const upToDate = cached?.graphFiles !== undefined && cached.graphFiles === graphFilesStamp(graphFolder)
+    if (!upToDate) {
+      written = writeGraphFiles(root, file, compiled.graphs)
+      if (folder !== undefined) compiled.graphFiles = graphFilesStamp(graphFolder)
+    }
+    if (folder !== undefined && (cached === undefined || !upToDate)) writeCached(folder, key, compiled)
+  } else if (folder !== undefined && cached === undefined) writeCached(folder, key, compiled)
   return {
     code: compiled.code,
     map: compiled.map,

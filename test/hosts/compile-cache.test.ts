@@ -2,7 +2,7 @@
  * The opt-in compile cache of `transformFile` (`cache: true`): a second build reads what the first
  * stored, and an entry is dropped when a file its classes extend changed.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { transformFile } from '../../plugin/transform.js'
@@ -37,6 +37,16 @@ describe('compile cache', () => {
     writeFileSync(base, readFileSync(base, 'utf8').replace("alias: 'main'", "alias: 'fast'"))
     expect(draftAlias()).toBe('fast')
     expect(build().code).not.toMatch(/from the cache/)
+  })
+
+  it('leaves graph files alone while they are as the last build left them, and restores them otherwise', () => {
+    const graphFile = join(project.root, '.plait', projectFolder, 'derived.ts/Reviewed.graph.json')
+    build()
+    expect(build().written).toEqual([])
+    const text = readFileSync(graphFile, 'utf8')
+    rmSync(graphFile)
+    expect(build().written).toEqual([`.plait/${projectFolder}/derived.ts/Reviewed.graph.json`])
+    expect(readFileSync(graphFile, 'utf8')).toBe(text)
   })
 
   it('never stores a failed compile', () => {
