@@ -136,13 +136,26 @@ class LimitedCall {
       const at = performance.now()
       onEvent(result.usage ? { type: 'end', alias: this.current, ok: true, usage: result.usage, at } : { type: 'end', alias: this.current, ok: true, at })
     }
-    return { ...result, endpoint: this.description, alias: this.current, attempts: this.attempts, queuedMs: this.queuedMs }
+    // Not `{ ...result, endpoint, ... }`: on V8 a spread followed by more properties is slow (≈ 1 µs each).
+    const outcome = copyOwn(result) as CallOutcome
+    outcome.endpoint = this.description
+    outcome.alias = this.current
+    outcome.attempts = this.attempts
+    outcome.queuedMs = this.queuedMs
+    return outcome
   }
 
   /** Reports the end of a call that failed. */
   ended(): void {
     this.options.onEvent?.({ type: 'end', alias: this.current, ok: false, at: performance.now() })
   }
+}
+
+/** A copy of `source`'s own enumerable properties, in order, in an object that takes more cheaply. */
+function copyOwn(source: object): Record<string, unknown> {
+  const copy: Record<string, unknown> = {}
+  for (const key in source) if (Object.hasOwn(source, key)) copy[key] = (source as Record<string, unknown>)[key]
+  return copy
 }
 
 /** The `onAdmitted` of a call's attempts (an anonymous closure: see `newTargetFunction` in runtime/future.ts). */
