@@ -74,6 +74,7 @@ export interface Lowered {
   calls: Map<string, { args: string[][]; control: string | undefined }>
 }
 
+const identifierCharacter = /[\w$]/
 const q = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 
 /**
@@ -159,7 +160,12 @@ class Lowerer {
   }
 
   private pre(position: number, text: string): void {
-    this.input.ms.prependRight(position, text)
+    this.input.ms.prependRight(position, this.spaced(position, text))
+  }
+
+  /** Minified code writes `return\`...\``: text put right after a keyword or name gets a space, so it stays a separate token. */
+  private spaced(position: number, text: string): string {
+    return identifierCharacter.test(this.input.parsed.source[position - 1] ?? '') && identifierCharacter.test(text[0] ?? '') ? ` ${text}` : text
   }
 
   private post(position: number, text: string): void {
@@ -173,7 +179,8 @@ class Lowerer {
       return
     }
     const breaks = this.input.parsed.source.slice(start, end).split('\n').length - 1
-    this.input.ms.update(start, end, text + '\n'.repeat(breaks))
+    const after = identifierCharacter.test(this.input.parsed.source[end] ?? '') && identifierCharacter.test(text.at(-1) ?? '') ? ' ' : ''
+    this.input.ms.update(start, end, this.spaced(start, text) + after + '\n'.repeat(breaks))
   }
 
   private text(node: ts.Node): string {

@@ -10,6 +10,7 @@ import { lineColumn, parse, relativeFile } from '../../plugin/compiler/parse.js'
 import { computePending } from '../../plugin/compiler/pending.js'
 import { analyzeScope } from '../../plugin/compiler/scope.js'
 import { composeSourceMaps } from '../../plugin/compiler/sourcemap.js'
+import { load, run } from './harness.js'
 
 const header = "import { LLMInference, Module, Parameter } from 'plait'\n"
 const moduleOf = (body: string, fields = "a = new LLMInference({ alias: 'fast', system: 'A' })\n  b = new LLMInference({ alias: 'main', system: 'B' })") =>
@@ -178,6 +179,15 @@ const withoutMarks = (code: string) => code.replace(/^import \{ enter, mark as \
 describe('compile()', () => {
   it('leaves a file without modules alone', () => {
     expect(compile('export const a = 1\n', '/repo/a.ts')).toEqual({ code: 'export const a = 1\n', map: null, graphs: [], diagnostics: [] })
+  })
+
+  it('keeps tokens apart in minified code (`return` right before a template or a string)', async () => {
+    const source = "import{LLMInference,Module}from'plait';export class Generated extends Module{m0=new LLMInference({alias:'main',system:'A'});forward(t){const s=this.m0(t);if(s.length>2)return`${s}!`;return typeof s}}"
+    const { code, diagnostics } = compile(source, '/repo/min.js', { root: '/repo' })
+    expect(diagnostics).toEqual([])
+    expect(code).toContain('return $.render(')
+    expect(code).toContain('return $.derive(')
+    expect((await run(load(code), 'x')).value).toBe('A(x)!')
   })
 
   it('compiles already-stripped JavaScript, after a shebang, with names that do not collide', () => {
