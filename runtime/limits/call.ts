@@ -137,7 +137,7 @@ class LimitedCall {
       onEvent(result.usage ? { type: 'end', alias: this.current, ok: true, usage: result.usage, at } : { type: 'end', alias: this.current, ok: true, at })
     }
     // Not `{ ...result, endpoint, ... }`: on V8 a spread followed by more properties is slow (≈ 1 µs each).
-    const outcome = copyOwn(result) as CallOutcome
+    const outcome = copyOwn(result) as unknown as CallOutcome
     outcome.endpoint = this.description
     outcome.alias = this.current
     outcome.attempts = this.attempts
