@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'vite'
+import { build, type Plugin } from 'vite'
 import plait from '../plugin/hosts/vite.js'
 import { table } from './lib/report.js'
 import { median, pairedRatio, range } from './lib/stats.js'
@@ -73,7 +73,10 @@ ${body}
 }
 
 /** One production build (SSR bundle for Node, plait external); its wall time in ms. */
-type Variant = 'plain' | 'plugin' | 'no graph files' | 'cache'
+/** For scale: a plugin whose transform hook sees every module and hands the same code back. */
+const identityPlugin: Plugin = { name: 'identity', enforce: 'pre', transform: (code) => ({ code, map: null }) }
+
+type Variant = 'plain' | 'plugin' | 'no graph files' | 'cache' | 'identity'
 
 async function timedBuild(root: string, variant: Variant): Promise<number> {
   const started = performance.now()
@@ -81,7 +84,7 @@ async function timedBuild(root: string, variant: Variant): Promise<number> {
     root,
     configFile: false,
     logLevel: 'silent',
-    plugins: variant === 'plain' ? [] : [plait({ graphs: variant !== 'no graph files', cache: variant === 'cache' })],
+    plugins: variant === 'plain' ? [] : variant === 'identity' ? [identityPlugin] : [plait({ graphs: variant !== 'no graph files', cache: variant === 'cache' })],
     build: {
       ssr: 'src/main.ts',
       outDir: `out-${variant.replaceAll(' ', '-')}`,
@@ -98,12 +101,15 @@ try {
   const first = await timedBuild(root, 'plugin')
   await timedBuild(root, 'plain')
   await timedBuild(root, 'no graph files')
+  await timedBuild(root, 'identity')
   const firstCached = await timedBuild(root, 'cache')
   const plain: number[] = []
   const plugin: number[] = []
   const withoutFiles: number[] = []
   const cached: number[] = []
+  const identity: number[] = []
   for (let rep = 0; rep < REPS; rep++) {
+    identity.push(await timedBuild(root, 'identity'))
     plain.push(await timedBuild(root, 'plain'))
     plugin.push(await timedBuild(root, 'plugin'))
     withoutFiles.push(await timedBuild(root, 'no graph files'))
@@ -117,6 +123,7 @@ try {
         ['Build', 'Median', 'Min–max'],
         [
           ['without plait', median(plain).toFixed(0), spread(plain)],
+          ['for scale: a plugin whose transform returns each module unchanged', median(identity).toFixed(0), spread(identity)],
           ['with plait/vite', median(plugin).toFixed(0), spread(plugin)],
           ['with plait/vite, `graphs: false` (no graph files)', median(withoutFiles).toFixed(0), spread(withoutFiles)],
           ['with plait/vite, `cache: true`, warm (every file from the cache)', median(cached).toFixed(0), spread(cached)],
