@@ -41,7 +41,7 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
   let root = resolvePath(options.root ?? process.cwd())
   let accept = fileFilter(options, root)
   /** Folders the virtual module does not search (the host's output folder when known). */
-  const skipped: string[] = []
+  const skipped = new Set<string>()
   /** For each file a compiled class extends, the ids of the files that extend it. */
   const dependents = new Map<string, Set<string>>()
   const projectGraphs = new ProjectGraphCache()
@@ -65,7 +65,7 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
       filter: { id: resolvedIdFilter },
       handler(id) {
         if (id !== resolvedVirtualGraphsId) return undefined
-        const { code, files } = projectGraphs.load(root, accept, skipped)
+        const { code, files } = projectGraphs.load(root, accept, [...skipped])
         for (const file of files) this.addWatchFile(file)
         return { code, map: null }
       },
@@ -103,7 +103,7 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
     vite: {
       configResolved(config) {
         if (options.root === undefined) setRoot(config.root)
-        skipped.push(resolvePath(root, config.build.outDir))
+        skipped.add(resolvePath(root, config.build.outDir))
       },
       hotUpdate({ file, modules }) {
         const graph = this.environment.moduleGraph
