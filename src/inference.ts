@@ -8,10 +8,10 @@ import type { ChatMessage, CompletionRequest } from '../runtime/endpoint.js'
 import type { CallEvent } from '../runtime/events.js'
 import { PlaitError } from '../runtime/errors.js'
 import { futureFor } from '../runtime/future.js'
-import { captureCallSite } from '../runtime/location.js'
+import { captureCallSite, type CallSite } from '../runtime/location.js'
 import type { ExecuteContext, Run } from '../runtime/run.js'
 import type { StaticCall } from '../runtime/compiled.js'
-import { invoke, Module, modulePath, outsideRunError } from './module.js'
+import { invoke, Module, modulePath, outsideRunError, recordsCallSite } from './module.js'
 import { describe, Parameter } from './parameter.js'
 import type { PipelineServices } from './services.js'
 import { isStandardSchema, parseStructured, responseFormatFor } from './structured.js'
@@ -73,6 +73,8 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
   /** The system prompt; a Parameter is read at call time. */
   readonly system: string | Parameter
   readonly output: StandardSchemaV1<unknown, Out> | undefined
+  /** Calls of this module become nodes with the caller's source location. */
+  readonly [recordsCallSite] = true
   readonly #request: Omit<CompletionRequest, 'messages'>
   /** `#request` as the records show it (`details.request`), shared by the calls without a response format. */
   readonly #settings: Omit<CompletionRequest, 'messages'>
@@ -121,14 +123,14 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
     return this[invoke](run, inputs) as Out
   }
 
-  override [invoke](run: Run<PipelineServices>, inputs: unknown[], call?: StaticCall, caller?: Function): unknown {
+  override [invoke](run: Run<PipelineServices>, inputs: unknown[], call?: StaticCall, callerSite?: CallSite): unknown {
     const path = modulePath(run, this)
     if (inputs.length !== 1 && !this.#combine) {
       throw new TypeError(
         `Expected one input for \`${path}\` (${this.constructor.name}), got ${inputs.length}. Combine them first (\`this.${path.split('.').at(-1)}(\`\${a}\\n\\n\${b}\`)\`) or pass \`combine: (a, b) => ...\` to its options.`,
       )
     }
-    const site = call ? call.site : captureCallSite(caller)
+    const site = call ? call.site : (callerSite ?? captureCallSite())
     const spec = { kind: 'call' as const, base: call?.id ?? path, module: path, moduleType: this.constructor.name, alias: this.alias, site }
     const node = run.addCall(spec, inputs, (values, context) => this.#complete(values as In, context as ExecuteContext & { run: Run<PipelineServices> }))
     return futureFor(node)

@@ -6,6 +6,7 @@ import type { Graph } from './graph/types.js'
 import { compilationOf, warnIfTraced } from '../runtime/compilation.js'
 import { currentRun, inRun } from '../runtime/context.js'
 import { PlaitError } from '../runtime/errors.js'
+import { captureCallSite, type CallSite } from '../runtime/location.js'
 import { futureFor, unwrapAwait } from '../runtime/future.js'
 import { outsideRunError as runOutsideError, type StaticCall } from '../runtime/compiled.js'
 import { Run, type RunNode } from '../runtime/run.js'
@@ -16,6 +17,17 @@ import { invoke, ownEntries } from './symbols.js'
 
 export { invoke, ownEntries }
 const state = Symbol('plait.state')
+
+/**
+ * Set (to `true`) by modules whose calls become nodes that keep a source location
+ * (LLMInference): calling such a module as a function captures the caller's line for `[invoke]`.
+ *
+ * @example
+ * ```ts
+ * class Leaf extends Module { readonly [recordsCallSite] = true }
+ * ```
+ */
+export const recordsCallSite: unique symbol = Symbol('plait.recordsCallSite')
 
 /** Modules are callable: a call runs `forward()` as part of the current run. */
 export interface Module<In extends unknown[] = any[], Out = any> {
@@ -39,6 +51,9 @@ export interface Module<In extends unknown[] = any[], Out = any> {
  * ```
  */
 export class Module<In extends unknown[] = any[], Out = any> {
+  /** Whether calls of this module keep the caller's source location (see `recordsCallSite`). */
+  declare readonly [recordsCallSite]?: boolean
+
   constructor() {
     const callable = (...args: unknown[]) => callModule(callable as unknown as Module, args)
     Object.setPrototypeOf(callable, new.target.prototype)
@@ -239,11 +254,10 @@ export class Module<In extends unknown[] = any[], Out = any> {
 
   /**
    * Runs the module's call inside `run`. A composite module runs `forward()` with its module
-   * path; leaf modules (LLMInference) override this to add a node instead. `caller`, when given, is
-   * a function on the stack right above the user's call (the callable module itself): a leaf
-   * module captures its source location under it (see `captureCallSite`).
+   * path; leaf modules (LLMInference) override this to add a node instead. `site` is where the
+   * user called a module that says `[recordsCallSite]` (captured when it was called as a function).
    */
-  [invoke](run: Run<PipelineServices>, args: unknown[], call?: StaticCall, caller?: Function): unknown {
+  [invoke](run: Run<PipelineServices>, args: unknown[], call?: StaticCall, site?: CallSite): unknown {
     warnIfTraced(this)
     const path = modulePath(run, this)
     const result = inRun(run, this.forward, () => run.inModule(path, () => this.forward(...(args as In))))
@@ -263,8 +277,8 @@ export function modulePath(run: Run<PipelineServices>, module: Module): string {
 function callModule(module: Module, args: unknown[]): unknown {
   const run = currentRun() as Run<PipelineServices> | undefined
   if (!run) throw outsideRunError(module)
-  // The callable is on the stack: a leaf module finds the user's line right under it.
-  return module[invoke](run, args, undefined, module)
+  // Captured here, as close to the user's line as it gets: V8's cost grows with each frame it walks.
+  return module[invoke](run, args, undefined, module[recordsCallSite] === true ? captureCallSite(module) : undefined)
 }
 
 /** The error for a module called with no run around it. */
