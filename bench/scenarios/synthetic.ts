@@ -3,12 +3,15 @@
  * node when nothing waits on a network. Two shapes:
  * - `chains`: 100 independent chains of 100 calls (10,000 call nodes);
  * - `renders`: 100 chains of 50 calls, each fed by a template literal (call + render nodes).
+ * Each shape runs traced (the module as written: the runtime captures a stack per call for its
+ * source location) and compiled (`synthetic-compiled.ts`: static ids and locations).
  * The baseline awaits the same endpoint's `complete()` directly, chains side by side with `Promise.all`.
  */
 import { LLMInference, Module } from 'plait'
 import { simulated, type CompletionRequest, type SimulatedEndpoint } from 'plait/endpoints'
 import { currentRun } from '../../runtime/context.js'
 import type { Contender } from '../lib/interleave.js'
+import { compiledChains } from './synthetic-compiled.js'
 
 export const CHAINS = 100
 
@@ -55,37 +58,35 @@ class RenderedChains extends Module<[seed: string], string[]> {
 
 const ask = (content: string): CompletionRequest => ({ messages: [{ role: 'user', content }] })
 
+const chainsBaseline: SyntheticShape['baseline'] = (endpoint, seed) => {
+  const { signal } = new AbortController()
+  return Promise.all(
+    Array.from({ length: CHAINS }, async (_, chain) => {
+      let value = `${seed} ${chain}`
+      for (let step = 0; step < 100; step++) value = (await endpoint.complete(ask(value), { signal })).text
+      return value
+    }),
+  )
+}
+
+const rendersBaseline: SyntheticShape['baseline'] = (endpoint, seed) => {
+  const { signal } = new AbortController()
+  return Promise.all(
+    Array.from({ length: CHAINS }, async (_, chain) => {
+      let value = `${seed} ${chain}`
+      for (let step = 0; step < 50; step++) value = (await endpoint.complete(ask(`step ${step}: ${value}`), { signal })).text
+      return value
+    }),
+  )
+}
+
+const compiled = compiledChains()
+
 export const shapes: SyntheticShape[] = [
-  {
-    name: 'chains',
-    description: '100 chains × 100 calls',
-    module: new Chains(100),
-    baseline: (endpoint, seed) => {
-      const { signal } = new AbortController()
-      return Promise.all(
-        Array.from({ length: CHAINS }, async (_, chain) => {
-          let value = `${seed} ${chain}`
-          for (let step = 0; step < 100; step++) value = (await endpoint.complete(ask(value), { signal })).text
-          return value
-        }),
-      )
-    },
-  },
-  {
-    name: 'renders',
-    description: '100 chains × (template literal → call) × 50',
-    module: new RenderedChains(50),
-    baseline: (endpoint, seed) => {
-      const { signal } = new AbortController()
-      return Promise.all(
-        Array.from({ length: CHAINS }, async (_, chain) => {
-          let value = `${seed} ${chain}`
-          for (let step = 0; step < 50; step++) value = (await endpoint.complete(ask(`step ${step}: ${value}`), { signal })).text
-          return value
-        }),
-      )
-    },
-  },
+  { name: 'chains', description: '100 chains × 100 calls', module: new Chains(100), baseline: chainsBaseline },
+  { name: 'renders', description: '100 chains × (template literal → call) × 50', module: new RenderedChains(50), baseline: rendersBaseline },
+  { name: 'chains-compiled', description: '100 chains × 100 calls, compiled', module: new compiled.Chains(CHAINS, 100), baseline: chainsBaseline },
+  { name: 'renders-compiled', description: '100 chains × (template literal → call) × 50, compiled', module: new compiled.RenderedChains(CHAINS, 50), baseline: rendersBaseline },
 ]
 
 /** Nodes in the traced graph of `shape` (`module.graph()`), by kind; input nodes excluded. */
