@@ -163,6 +163,9 @@ export interface RunOptions<Services> {
   scheduling?: 'critical-path' | 'fifo'
 }
 
+/** A base that a numbered id (`base_2`) could equal. */
+const numbered = /_\d+$/
+
 /** Kinds whose functions run user code, which may hand back values that are still pending. */
 const dynamicKinds = new Set<NodeKind>(['derive', 'cond', 'map', 'effect', 'await'])
 
@@ -192,7 +195,8 @@ export class Run<Services = unknown> {
   /** The failure scope new nodes join (a compiled `try` being built or running), if any. */
   scope: NodeScope | undefined
   private readonly idCounts = new Map<string, number>()
-  private readonly ids = new Set<string>()
+  /** Every id given out, kept only once a base could collide with a numbered id (see `newId`). */
+  private ids: Set<string> | undefined
   private readonly moduleStack: string[] = ['']
   private unsettled = 0
   private sealed = false
@@ -245,14 +249,7 @@ export class Run<Services = unknown> {
 
   /** Adds a node; in execute mode it starts as soon as its inputs have resolved. */
   addNode(spec: NodeSpec): RunNode {
-    let count = (this.idCounts.get(spec.base) ?? 0) + 1
-    let id = count === 1 ? spec.base : `${spec.base}_${count}`
-    // Compiled code brings its own ids (`facts`, `facts_2`): a repeated one must not take an id
-    // already given out for another base.
-    while (this.ids.has(id)) id = `${spec.base}_${++count}`
-    this.idCounts.set(spec.base, count)
-    this.ids.add(id)
-    const node = new RunNode(this, this.nodes.length, id, spec, spec.module ?? this.currentModule)
+    const node = new RunNode(this, this.nodes.length, this.newId(spec.base), spec, spec.module ?? this.currentModule)
     this.nodes.push(node)
     if (this.mode === 'trace') return node
     this.unsettled++
@@ -274,6 +271,25 @@ export class Run<Services = unknown> {
     node.remaining = remaining
     if (remaining === 0) this.enqueue(node)
     return node
+  }
+
+  /**
+   * A fresh node id for `base`: `base`, then `base_2`, `base_3`... Compiled code brings its own
+   * ids (`facts`, `facts_2`), so a repeated one must not take an id already given out for another
+   * base. A numbered id `b_n` can only equal a base that itself ends in `_` and digits (ids of two
+   * different bases numbered by the run never meet: the digits after the last `_` give the base
+   * back), so the set of ids given out is kept only from the first such base on.
+   */
+  private newId(base: string): string {
+    let count = (this.idCounts.get(base) ?? 0) + 1
+    let id = count === 1 ? base : `${base}_${count}`
+    if (this.ids === undefined && count === 1 && numbered.test(base)) this.ids = new Set(this.nodes.map((node) => node.id))
+    if (this.ids !== undefined) {
+      while (this.ids.has(id)) id = `${base}_${++count}`
+      this.ids.add(id)
+    }
+    this.idCounts.set(base, count)
+    return id
   }
 
   /**
@@ -330,28 +346,23 @@ export class Run<Services = unknown> {
 
   private captureText(text: string, site: CallSite | undefined): Template {
     const split = splitPlaceholders(text)
-    const location = () => resolveCallSite(site ?? captureCallSite())
     if (!split) {
       throw new TraceError(
         'A pending value inside a string was cut or altered (a damaged placeholder)',
         'Slicing, measuring or searching text that holds an LLM result needs the real text: do it in a helper that the result is passed to, or `await` the result first in an async forward().',
-        location(),
+        resolveCallSite(site ?? captureCallSite()),
       )
     }
-    const inputs = split.refs.map(({ run, node }) => {
+    const refs = split.refs
+    const inputs = new Array<RunNode>(refs.length)
+    for (let index = 0; index < refs.length; index++) {
+      const { run, node } = refs[index]!
       const found = run === this.number ? this.nodes[node] : undefined
-      if (!found) throw new TraceError('A pending value from another run was used', 'Pass values between runs only after they resolve (await the first run).', location())
-      return found
-    })
+      if (!found) throw new TraceError('A pending value from another run was used', 'Pass values between runs only after they resolve (await the first run).', resolveCallSite(site ?? captureCallSite()))
+      inputs[index] = found
+    }
     const parts = split.parts
-    const node = this.addNode({
-      kind: 'render',
-      base: 'render',
-      template: parts,
-      inputs,
-      site,
-      execute: (values) => renderText(parts, values),
-    })
+    const node = this.addNode({ kind: 'render', base: 'render', template: parts, inputs, site, execute: renderFunction(parts) })
     return { kind: 'node', node }
   }
 
@@ -631,6 +642,11 @@ export class Run<Services = unknown> {
   future(node: RunNode): unknown {
     return futureFor(node)
   }
+}
+
+/** The node function of a render node (made here: an anonymous closure, see `callFunction`). */
+function renderFunction(parts: readonly string[]): (values: unknown[]) => string {
+  return (values) => renderText(parts, values)
 }
 
 /** `parts[0] + values[0] + parts[1] + ...`, with values turned to text as a template literal does. */
