@@ -26,7 +26,7 @@ export const projectFolder = 'test/hosts/project'
 /** Files copied, at the same paths relative to the root. */
 const copiedFiles = [
   ...['extract-and-compare.ts', 'branches.ts', 'composite.ts', 'support.ts'].map((file) => `fixtures/compiler/${file}`),
-  ...['base.ts', 'derived.ts', 'main.ts', 'broken.ts', 'traced.ts'].map((file) => `${projectFolder}/${file}`),
+  ...['base.ts', 'derived.ts', 'main.ts', 'broken.ts', 'traced.ts', 'pipelines.spec.ts'].map((file) => `${projectFolder}/${file}`),
 ]
 /**
  * The files holding plait classes that compile.
@@ -36,7 +36,7 @@ const copiedFiles = [
  * compiledFiles.includes('test/hosts/project/derived.ts') // true
  * ```
  */
-export const compiledFiles = copiedFiles.filter((file) => !/(support|main|broken|traced)\.ts$/.test(file))
+export const compiledFiles = copiedFiles.filter((file) => !/(support|main|broken|traced|\.spec)\.ts$/.test(file))
 
 /**
  * A fresh copy of the project; `remove()` deletes it.

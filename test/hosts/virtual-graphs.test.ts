@@ -29,7 +29,7 @@ describe('virtual:plait/graphs', () => {
       `${projectFolder}/base.ts#Drafter`,
       `${projectFolder}/derived.ts#Reviewed`,
     ])
-    expect(compiled).toBe(7) // the five above, and broken.ts and traced.ts (no graphs)
+    expect(compiled).toBe(8) // the five above, and broken.ts, traced.ts and pipelines.spec.ts (no graphs)
     expect(files).toContain(join(project.root, projectFolder, 'base.ts'))
   })
 
