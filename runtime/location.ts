@@ -13,14 +13,18 @@ const isOwnFolder = (file: string) => ownFolders.some((folder) => file.startsWit
 /** Where a node was made: a captured stack, parsed on demand, or a location known at build time. */
 export type CallSite = { readonly stack?: string; readonly line?: undefined } | SourceLocation
 
-/** Frames kept when the caller of a known function is wanted: that caller and the one under it. */
-const callerFrames = 2
+/**
+ * Frames kept when the caller of a known function is wanted: that caller only. It is the user's
+ * line whenever user code made the call (helpers and callbacks included); when plait's own code
+ * made it (a container's forward), the frames under it are plait's too, so more would not help.
+ */
+const callerFrames = 1
 
 /**
  * Captures the current stack without formatting it. V8's cost grows with every frame it walks
  * (about 1 µs each here), so with `below`, a function known to be on the stack (the callable
- * module the user called), the frames from here up to it are skipped and only the two frames
- * under it are kept (`below` must be on the stack, or nothing is kept). Without `below`, the ten
+ * module the user called), the frames from here up to it are skipped and only the frame under
+ * it is kept (`below` must be on the stack, or nothing is kept). Without `below`, the ten
  * frames under this call are kept.
  *
  * @example
