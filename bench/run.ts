@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import OpenAI from 'openai'
 import { baselineAlone } from './baseline-alone.js'
 import { compiledSection } from './compiled.js'
+import { compileTimes } from './compile-time.js'
 import { buildPackage } from './build.js'
 import { heapRetained } from './heap.js'
 import { importTimes, sdkChecks } from './import-time.js'
@@ -33,13 +34,13 @@ const S3_REPS = Number(process.env['BENCH_S3_REPS'] ?? 3)
 const PRIORITY_REPS = Number(process.env['BENCH_PRIORITY_REPS'] ?? 5)
 
 // BENCH_ONLY=s3,priority,soak runs only those parts (comma-separated); all of them by default.
-const PARTS = ['s1', 's2', 's4', 'compiled', 'synthetic', 'heap', 'import', 's3', 'priority', 'soak'] as const
+const PARTS = ['s1', 's2', 's4', 'compiled', 'compile', 'synthetic', 'heap', 'import', 's3', 'priority', 'soak'] as const
 type Part = (typeof PARTS)[number]
 const only = process.env['BENCH_ONLY']?.split(',').map((part) => part.trim()).filter((part) => part !== '')
 const unknownParts = (only ?? []).filter((part) => !(PARTS as readonly string[]).includes(part))
 if (unknownParts.length > 0) throw new Error(`BENCH_ONLY: unknown part ${unknownParts.join(', ')}; expected some of ${PARTS.join(', ')}.`)
 const want = (part: Part): boolean => only === undefined || only.length === 0 || only.includes(part)
-const TARGETS = { ratio: 1.02, chainStepUs: 50, nodeUs: 20, importMs: 50, heapKbPerRun: 100 }
+const TARGETS = { ratio: 1.02, chainStepUs: 50, nodeUs: 20, importMs: 50, heapKbPerRun: 100, compileMs: 2 }
 
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`)
 const benchStarted = performance.now()
@@ -210,6 +211,20 @@ if (want('compiled')) {
   } finally {
     await server.close()
   }
+}
+
+// Compile time per forward() over the fixture corpus.
+if (want('compile')) {
+  progress('compile: every compiler fixture, 20 warm-up rounds, 30 timed rounds')
+  const times = compileTimes({ warmup: 20, rounds: 30 })
+  rows.push([
+    `Compile time per forward(): ${times.files} fixture files, ${times.forwards} forward() methods, 30 rounds (median, p90 in brackets)`,
+    `${times.medianMs.toFixed(2)} ms (${times.p90Ms.toFixed(2)} ms)`,
+    '—',
+    '—',
+    `median < ${TARGETS.compileMs} ms`,
+    verdict(times.medianMs < TARGETS.compileMs),
+  ])
 }
 
 // Under endpoint limits: a server process of their own that keeps a request log.
