@@ -14,12 +14,14 @@ export interface CompilationMark {
   graphFile?: string
   /** Why a class runs on the tracer (a PL2xx diagnostic, without its source line). */
   fallback?: Diagnostic
+  /** forward() starts with `'use no plait'`: it runs on the tracer by choice, and nothing warns. */
+  optedOut?: boolean
 }
 
 /** How a module class runs. */
 export type Compilation =
   | { compiled: true; file?: string; graphFile?: string }
-  | { compiled: false; reason: string; fallback?: Diagnostic }
+  | { compiled: false; reason: string; fallback?: Diagnostic; optedOut?: true }
 
 const marks = new WeakMap<Function, CompilationMark>()
 /** Classes already checked by `warnIfTraced` (compiled, or warned about). */
@@ -58,6 +60,7 @@ export function compilationOf(moduleOrClass: object): Compilation {
   const moduleClass = Object.prototype.hasOwnProperty.call(moduleOrClass, 'prototype') ? (moduleOrClass as Function) : (moduleOrClass.constructor as Function)
   const owner = forwardOwner(moduleClass)
   const found = owner ? marks.get(owner) : undefined
+  if (found?.optedOut) return { compiled: false, reason: "forward() opts out with 'use no plait'", optedOut: true }
   if (found?.fallback) return { compiled: false, reason: `${found.fallback.code}: ${found.fallback.text}`, fallback: found.fallback }
   if (found) return { compiled: true, ...(found.file === undefined ? {} : { file: found.file }), ...(found.graphFile === undefined ? {} : { graphFile: found.graphFile }) }
   return { compiled: false, reason: 'its file was not transformed by a plait build step (plait/vite, plait/register, plait build, ...)' }
@@ -67,7 +70,9 @@ export function compilationOf(moduleOrClass: object): Compilation {
  * Warns once per class (`process.emitWarning`, code `PLAIT_TRACER_FALLBACK`) when a module runs on
  * the tracer while a build step is in use: either the compiler fell back for it (the warning
  * gives the diagnostic) or its file was left out of the build. Without any build step the
- * tracer is the normal path and nothing is said.
+ * tracer is the normal path and nothing is said; a forward() that opts out with
+ * `'use no plait'` is not warned about either. Silence it altogether with Node's
+ * `--disable-warning=PLAIT_TRACER_FALLBACK`.
  *
  * @example
  * ```ts
@@ -81,7 +86,7 @@ export function warnIfTraced(module: object): void {
   if (checked.has(moduleClass)) return
   checked.add(moduleClass)
   const how = compilationOf(moduleClass)
-  if (how.compiled) return
+  if (how.compiled || how.optedOut) return
   const where = how.fallback?.location ? ` (${how.fallback.location.file}:${how.fallback.location.line}:${how.fallback.location.column})` : ''
   process.emitWarning(`${moduleClass.name}.forward() runs on the runtime tracer: ${how.reason}${where}.${how.fallback?.suggestion ? ` Fix: ${how.fallback.suggestion}` : ''}`, {
     code: 'PLAIT_TRACER_FALLBACK',

@@ -71,6 +71,26 @@ describe('compilationOf', () => {
     ])
   })
 
+  it("says nothing about a forward() that opts out with 'use no plait'", async () => {
+    load('extract-and-compare.ts')
+    class Chosen extends Module<[string], string> {
+      a = new LLMInference({ alias: 'main' })
+      forward(text: string) {
+        'use no plait'
+        return this.a(text)
+      }
+    }
+    const file = '/repo/chosen.ts'
+    const source = `import { LLMInference, Module } from 'plait'\nexport class Chosen extends Module {\n  a = new LLMInference({ alias: 'main' })\n  forward(text) {\n    'use no plait'\n    return this.a(text)\n  }\n}\n`
+    const { code } = compile(source, file, { root: '/repo' })
+    expect(code).toContain('static { $mark(this, {"optedOut":true}) }')
+    mark(Chosen, { optedOut: true })
+    expect(compilationOf(Chosen)).toEqual({ compiled: false, reason: "forward() opts out with 'use no plait'", optedOut: true })
+    await new Chosen().bind({ endpoints })('x')
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(warnings).toEqual([])
+  })
+
   it('warns about a class left out of the build once a build step is in use', async () => {
     load('extract-and-compare.ts')
     class Missed extends Module<[string], string> {

@@ -62,7 +62,7 @@ export function compile(source: string, fileId: string, options: CompileOptions 
   const diagnostics: Diagnostic[] = []
   const graphs: Graph[] = []
   const active = candidates.filter((candidate) => !candidate.optedOut)
-  if (active.length === 0) return { code: source, map: null, graphs, diagnostics }
+  if (candidates.length === 0) return { code: source, map: null, graphs, diagnostics }
 
   let ms = new MagicString(source)
   const temps = new TempNames(identifiersOf(parsed.sf))
@@ -74,7 +74,9 @@ export function compile(source: string, fileId: string, options: CompileOptions 
   let compiled = 0
   // The marker each handled class gets, so the runtime knows it compiled or why it fell back.
   // Its shape is `CompilationMark` in runtime/compilation.ts.
-  const marks: Array<{ candidate: (typeof candidates)[number]; details: { file?: string; graphFile?: string; fallback?: Diagnostic } }> = []
+  const marks: Array<{ candidate: (typeof candidates)[number]; details: { file?: string; graphFile?: string; fallback?: Diagnostic; optedOut?: true } }> = candidates
+    .filter((candidate) => candidate.optedOut)
+    .map((candidate) => ({ candidate, details: { optedOut: true } }))
   const loweredByClass = new Map<string, { candidate: (typeof candidates)[number]; lowered: Lowered }>()
   const analyses = active.map((candidate) => {
     const scope = analyzeScope(candidate.forward)

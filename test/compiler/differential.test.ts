@@ -10,6 +10,7 @@ import { Module, type Graph } from 'plait'
 import { effects, endpoints } from '../../fixtures/compiler/support.js'
 import { compileFixture, fixtureNames, fixtureSource, fixturesDir, root } from './golden.js'
 import { sequentialReference } from './sequential.js'
+import '../support/quiet-tracer-warnings.js'
 
 const outDir = `${root}.plait/compiled-tests/`
 const supportFromOut = '../../fixtures/compiler/support.js'

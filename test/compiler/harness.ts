@@ -5,6 +5,7 @@
 import { LLMInference, Module, type Endpoint } from 'plait'
 import { enter, mark } from 'plait/compiled'
 import { simulated, type CompletionRequest } from 'plait/endpoints'
+import '../support/quiet-tracer-warnings.js'
 import { solo } from './solo.js'
 
 export const effects: string[] = []
