@@ -76,16 +76,25 @@ export function readCached(folder: string, key: string): CachedCompile | undefin
   } catch {
     return undefined
   }
-  for (const dependency of entry.dependencies) {
-    let text
+  return dependenciesUnchanged(entry.dependencies) ? entry : undefined
+}
+
+/**
+ * Whether every file a compile read (the files its classes extend) still has the text it had.
+ *
+ * @example
+ * ```ts
+ * if (dependenciesUnchanged(entry.dependencies)) return entry.graphs
+ * ```
+ */
+export function dependenciesUnchanged(dependencies: CachedCompile['dependencies']): boolean {
+  return dependencies.every((dependency) => {
     try {
-      text = readFileSync(dependency.file, 'utf8')
+      return textHash(readFileSync(dependency.file, 'utf8')) === dependency.hash
     } catch {
-      return undefined
+      return false
     }
-    if (textHash(text) !== dependency.hash) return undefined
-  }
-  return entry
+  })
 }
 
 /**

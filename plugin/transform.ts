@@ -120,8 +120,16 @@ export function transformFile(input: TransformFileInput, options: PlaitOptions =
   }
 }
 
-/** Compiles one file, following `extends` across local files and noting each file read. */
-function compileFile(input: TransformFileInput, root: string, strict: boolean): CachedCompile {
+/**
+ * Compiles one file, following `extends` (and composite children) across local files on disk and
+ * noting each file read with a hash of its text.
+ *
+ * @example
+ * ```ts
+ * const { graphs, dependencies } = compileFile({ code, id: '/repo/src/app.ts' }, '/repo', false)
+ * ```
+ */
+export function compileFile(input: TransformFileInput, root: string, strict: boolean): CachedCompile {
   const dependencies = new Map<string, string>()
   const resolveFromDisk = nodeResolver()
   const result = compile(input.code, input.id.replace(/\?.*$/, ''), {
@@ -143,7 +151,10 @@ function compileFile(input: TransformFileInput, root: string, strict: boolean): 
   }
 }
 
+/** What `mentionsPlait` looks for; hosts with hook filters (unplugin's `transform.filter`) use it to skip other files before calling in. */
+export const mentionsPlaitPattern = /['"]plait['"]|['"]use plait['"]/
+
 /** Cheap test before parsing: the file imports plait or opts in with a directive. */
 export function mentionsPlait(code: string): boolean {
-  return /['"]plait['"]|['"]use plait['"]/.test(code)
+  return mentionsPlaitPattern.test(code)
 }

@@ -12,7 +12,7 @@
 import { resolve as resolvePath } from 'node:path'
 import { createUnplugin, type UnpluginInstance, type UnpluginOptions } from 'unplugin'
 import { formatDiagnostic } from '../src/graph/diagnostic.js'
-import { fileFilter, PlaitBuildError, transformFile } from './transform.js'
+import { fileFilter, mentionsPlaitPattern, PlaitBuildError, transformFile } from './transform.js'
 import type { PlaitOptions } from './types.js'
 import { ProjectGraphCache, virtualGraphsId } from './virtual-graphs.js'
 
@@ -24,8 +24,6 @@ const virtualIdFilter = /^(?:virtual:plait\/graphs|plait-virtual-graphs)$/
 const resolvedIdFilter = /^\0virtual:plait\/graphs$/
 /** Script files (a query string may follow). */
 const scriptId = /\.[cm]?[jt]sx?(?:$|\?)/
-/** What `mentionsPlait` looks for: lets hosts with hook filters skip the call for other files. */
-const mentionsPlaitCode = /['"]plait['"]|['"]use plait['"]/
 
 /**
  * The plugin's hooks for one host instance.
@@ -71,7 +69,7 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
       },
     },
     transform: {
-      filter: { id: scriptId, code: mentionsPlaitCode },
+      filter: { id: scriptId, code: mentionsPlaitPattern },
       handler(code, id) {
         if (!accept(id)) return undefined
         let output

@@ -6,14 +6,11 @@
  * is compiled from disk, and the result is cached by the content of the file and of the files its
  * classes extend (a rebuild compiles only what changed).
  */
-import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { graphToJSON } from '../src/graph/json.js'
-import type { Graph } from '../src/graph/types.js'
-import { compile } from './compiler/index.js'
-import { nodeResolver } from './compiler/resolve.js'
-import { mentionsPlait } from './transform.js'
+import { dependenciesUnchanged, type CachedCompile } from './compile-cache.js'
+import { findSourceFiles } from './sources.js'
+import { compileFile, mentionsPlait } from './transform.js'
 
 /**
  * The id a program imports.
@@ -25,14 +22,10 @@ import { mentionsPlait } from './transform.js'
  */
 export const virtualGraphsId = 'virtual:plait/graphs'
 
-/** Folders never searched for source files (besides every folder whose name starts with a dot). */
-const skippedFolders = new Set(['node_modules', 'dist', 'build', 'out', 'coverage'])
-
 interface CachedFile {
-  /** Hash of the file's text and of the text of every file it extends. */
-  key: string
-  dependencies: string[]
-  graphs: Graph[]
+  /** The text the file had. */
+  source: string
+  compiled: CachedCompile
 }
 
 /**
@@ -69,7 +62,7 @@ export class ProjectGraphCache {
 
   /** The module text for `root`: files accepted by `accept`, outside `skip` (absolute folders). */
   load(root: string, accept: (file: string) => boolean, skip: readonly string[] = []): ProjectGraphs {
-    const files = sourceFiles(root, accept, new Set(skip))
+    const files = findSourceFiles(root, accept, new Set(skip))
     const entries: string[] = []
     const read: string[] = []
     let compiledCount = 0
@@ -77,9 +70,9 @@ export class ProjectGraphCache {
       const source = readFileSync(file, 'utf8')
       if (!mentionsPlait(source)) continue
       const before = this.#files.get(file)
-      const compiled = this.#compiled(file, source, root)
-      if (compiled !== before) compiledCount++
-      read.push(file, ...compiled.dependencies)
+      const { compiled } = this.#compiled(file, source, root)
+      if (compiled !== before?.compiled) compiledCount++
+      read.push(file, ...compiled.dependencies.map((dependency) => dependency.file))
       for (const graph of compiled.graphs) entries.push(`  ${JSON.stringify(`${graph.file}#${graph.name}`)}: ${graphToJSON(graph).trimEnd().replaceAll('\n', '\n  ')}`)
     }
     const code = `/** The graphs of every compiled forward() of the project (written by plait). */\nexport const graphs = {\n${entries.join(',\n')}\n}\nexport default graphs\n`
@@ -88,54 +81,9 @@ export class ProjectGraphCache {
 
   #compiled(file: string, source: string, root: string): CachedFile {
     const cached = this.#files.get(file)
-    if (cached && cached.key === contentKey(source, cached.dependencies)) return cached
-    const dependencies: string[] = []
-    const resolveFromDisk = nodeResolver()
-    const result = compile(source, file, {
-      root,
-      resolve: (specifier, importer) => {
-        const found = resolveFromDisk(specifier, importer)
-        if (found) dependencies.push(found.id)
-        return found
-      },
-    })
-    const unique = [...new Set(dependencies)]
-    const entry = { key: contentKey(source, unique), dependencies: unique, graphs: result.graphs }
+    if (cached && cached.source === source && dependenciesUnchanged(cached.compiled.dependencies)) return cached
+    const entry = { source, compiled: compileFile({ code: source, id: file }, root, false) }
     this.#files.set(file, entry)
     return entry
   }
-}
-
-function contentKey(source: string, dependencies: readonly string[]): string {
-  const hash = createHash('sha256').update(source)
-  for (const dependency of dependencies) {
-    hash.update('\0').update(dependency).update('\0')
-    try {
-      hash.update(readFileSync(dependency))
-    } catch {
-      hash.update('missing')
-    }
-  }
-  return hash.digest('hex')
-}
-
-/** Files under `root` (sorted, so the module is the same on every build) that `accept` takes. */
-function sourceFiles(root: string, accept: (file: string) => boolean, skip: ReadonlySet<string>): string[] {
-  const found: string[] = []
-  const walk = (folder: string) => {
-    let entries
-    try {
-      entries = readdirSync(folder, { withFileTypes: true })
-    } catch {
-      return
-    }
-    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      const path = join(folder, entry.name)
-      if (entry.isDirectory()) {
-        if (!entry.name.startsWith('.') && !skippedFolders.has(entry.name) && !skip.has(path)) walk(path)
-      } else if (entry.isFile() && accept(path)) found.push(path)
-    }
-  }
-  walk(root)
-  return found
 }

@@ -1,16 +1,14 @@
 /**
  * Which source files a command works on: the ones named on the command line, or every script
  * file under the root that passes the host filter (`include`/`exclude`) and mentions plait.
- * `node_modules`, `.plait`, `dist` and hidden folders are never walked.
+ * Folders skipped: see `findSourceFiles` (dot folders, `node_modules`, `dist`, `build`, `out`, `coverage`).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { relative, resolve } from 'node:path'
+import { findSourceFiles } from '../sources.js'
 import { fileFilter, mentionsPlait } from '../transform.js'
 import type { PlaitOptions } from '../types.js'
 import { UsageError } from './args.js'
-
-/** Folders never walked when looking for sources. */
-const skippedFolders = new Set(['node_modules', 'dist', 'build', 'coverage'])
 
 /**
  * Every file under `root` a host would compile: it passes `fileFilter(options, root)` and mentions
@@ -22,20 +20,7 @@ const skippedFolders = new Set(['node_modules', 'dist', 'build', 'coverage'])
  * ```
  */
 export function findSources(root: string, options: PlaitOptions): string[] {
-  const wanted = fileFilter(options, root)
-  const found: string[] = []
-  const walk = (folder: string) => {
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      const path = join(folder, entry.name)
-      if (entry.isDirectory()) {
-        if (!entry.name.startsWith('.') && !skippedFolders.has(entry.name)) walk(path)
-      } else if (entry.isFile() && wanted(path) && !path.endsWith('.d.ts') && mentionsPlait(readFileSync(path, 'utf8'))) {
-        found.push(path)
-      }
-    }
-  }
-  walk(root)
-  return found.sort()
+  return findSourceFiles(root, fileFilter(options, root)).filter((path) => mentionsPlait(readFileSync(path, 'utf8')))
 }
 
 /**
