@@ -314,7 +314,7 @@ export class Run<Services = unknown> {
       label: spec.label,
       inputs,
       site,
-      execute: callFunction(templates, inputs, execute),
+      execute: callFunction(templates, execute),
     })
   }
 
@@ -483,13 +483,12 @@ export class Run<Services = unknown> {
     if (template.kind === 'literal') return this.complete(node, value)
     const inputs: RunNode[] = []
     collectNodes(template, inputs)
-    const positions = positionsOf(inputs)
     const outer = this.scope
     this.scope = node.scope?.enter(node)
     const source =
       template.kind === 'node'
         ? template.node
-        : this.addNode({ kind: 'derive', base: 'collect', label: 'collect', inputs, site: node.spec.site, execute: (values) => rebuild(template, values, positions) })
+        : this.addNode({ kind: 'derive', base: 'collect', label: 'collect', inputs, site: node.spec.site, execute: () => rebuild(template) })
     this.scope = outer
     node.adopted = source
     source.whenSettled(
@@ -606,9 +605,7 @@ export class Run<Services = unknown> {
     if (this.unsettled > 0) await new Promise<void>((resolve) => (this.onIdle = resolve))
     this.detach?.()
     if (this.failure !== undefined) throw this.failure
-    const inputs: RunNode[] = []
-    collectNodes(output, inputs)
-    return rebuild(output, inputs.map((node) => node.value), positionsOf(inputs))
+    return rebuild(output)
   }
 
   /** The run's graph in IR version 1. */
@@ -670,32 +667,17 @@ export function holdsPending(value: unknown): boolean {
 }
 
 /**
- * The node function of a call made by `addCall`: rebuilds the arguments from the resolved input
- * values, keeps them on the node (`received`) and runs `execute` on them.
+ * The node function of a call made by `addCall`: rebuilds the arguments from the resolved inputs,
+ * keeps them on the node (`received`) and runs `execute` on them. Made here, so that it is one
+ * anonymous closure per call.
  */
-function callFunction(templates: Template[], inputs: RunNode[], execute: (args: unknown[], context: ExecuteContext) => unknown) {
-  const positions = positionsOf(inputs)
-  return (values: unknown[], context: ExecuteContext): unknown => {
+function callFunction(templates: Template[], execute: (args: unknown[], context: ExecuteContext) => unknown) {
+  return (_values: unknown[], context: ExecuteContext): unknown => {
     const received = new Array<unknown>(templates.length)
-    for (let index = 0; index < templates.length; index++) received[index] = rebuild(templates[index]!, values, positions)
+    for (let index = 0; index < templates.length; index++) received[index] = rebuild(templates[index]!)
     context.node.received = received
     return execute(received, context)
   }
-}
-
-/** Up to this many inputs, a node's position is found by scanning the list rather than in a Map. */
-const scannedInputs = 8
-
-/** Where each input sits in `inputs`: the list itself when short, a Map when long. */
-function positionsOf(inputs: RunNode[]): Positions {
-  return inputs.length <= scannedInputs ? inputs : new Map(inputs.map((node, index) => [node, index]))
-}
-
-/** Positions of input nodes: a short list scanned, or a Map from node to index. */
-type Positions = readonly RunNode[] | ReadonlyMap<RunNode, number>
-
-function positionOf(positions: Positions, node: RunNode): number {
-  return Array.isArray(positions) ? positions.indexOf(node) : (positions as ReadonlyMap<RunNode, number>).get(node)!
 }
 
 function collectNodes(template: Template, into: RunNode[]): void {
@@ -713,16 +695,17 @@ function collectNodes(template: Template, into: RunNode[]): void {
   }
 }
 
-function rebuild(template: Template, values: unknown[], positions: Positions): unknown {
+/** The value `template` stands for, once the nodes in it are done (their values are the node functions' input values). */
+function rebuild(template: Template): unknown {
   switch (template.kind) {
     case 'literal':
       return template.value
     case 'node':
-      return values[positionOf(positions, template.node)]
+      return template.node.value
     case 'array':
-      return template.items.map((item) => rebuild(item, values, positions))
+      return template.items.map(rebuild)
     case 'object':
-      return Object.fromEntries(template.entries.map(([key, item]) => [key, rebuild(item, values, positions)]))
+      return Object.fromEntries(template.entries.map(([key, item]) => [key, rebuild(item)]))
   }
 }
 
