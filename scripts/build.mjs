@@ -4,7 +4,8 @@
  * EndpointError exists once whichever entry loads it). Bundling keeps `import 'plait'` to a few
  * files: importing ~200 small modules costs more than their code. Dependencies stay external.
  *
- * Usage: node scripts/build.mjs [outdir]   (default: dist)
+ * Usage: node scripts/build.mjs [outdir] [--js-only]   (default: dist; --js-only skips the
+ * declarations, for tests that only run the bundles)
  */
 import { execFileSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
@@ -13,9 +14,11 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const outdir = resolve(root, process.argv[2] ?? 'dist')
+const args = process.argv.slice(2)
+const jsOnly = args.includes('--js-only')
+const outdir = resolve(root, args.find((arg) => !arg.startsWith('--')) ?? 'dist')
 rmSync(outdir, { recursive: true, force: true })
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', outdir], { cwd: root, stdio: 'inherit' })
+if (!jsOnly) execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', outdir], { cwd: root, stdio: 'inherit' })
 await build({
   absWorkingDir: root,
   entryPoints: {

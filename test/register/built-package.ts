@@ -1,12 +1,13 @@
 /**
  * plait as a consumer installs it, for the tests of the Node hook and the tsc transformer: the
- * entry points they need bundled with the options of scripts/build.mjs (ESM, one file per entry,
- * `dist/register.js` next to `dist/register-hooks.js`), in a package folder inside the checkout
+ * bundles of scripts/build.mjs (ESM, one file per entry, `dist/register.js` next to
+ * `dist/register-hooks.js`; no declarations), in a package folder inside the checkout
  * (so dependencies resolve from its node_modules), reached without the `plait-source` condition.
  */
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { build } from 'esbuild'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { repository } from './project.js'
 
 /** A built copy of the package; `remove()` deletes it. */
@@ -16,8 +17,8 @@ export interface BuiltPackage {
 }
 
 /**
- * Bundles the entries `index`, `endpoints`, `compiled`, `register`, `register-hooks` and `tsc` into
- * `<folder>/plait/dist` with the package's package.json beside it.
+ * Builds the package's bundles with `scripts/build.mjs --js-only` into `<folder>/plait/dist`, with
+ * the package's package.json beside it.
  *
  * @example
  * ```ts
@@ -30,26 +31,6 @@ export async function buildPackage(folder: string): Promise<BuiltPackage> {
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   copyFileSync(join(repository, 'package.json'), join(dir, 'package.json'))
-  await build({
-    absWorkingDir: repository,
-    entryPoints: {
-      index: 'src/index.ts',
-      endpoints: 'runtime/endpoints/index.ts',
-      compiled: 'runtime/compiled.ts',
-      register: 'plugin/register/index.ts',
-      'register-hooks': 'plugin/register/hooks.ts',
-      tsc: 'plugin/tsc.ts',
-    },
-    outdir: join(dir, 'dist'),
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    logLevel: 'warning',
-  })
+  await promisify(execFile)(process.execPath, [join(repository, 'scripts/build.mjs'), join(dir, 'dist'), '--js-only'], { cwd: repository })
   return { dir, remove: () => rmSync(join(repository, folder), { recursive: true, force: true }) }
 }
