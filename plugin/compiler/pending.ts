@@ -58,11 +58,30 @@ export function skipTypes(expression: ts.Expression): ts.Expression {
  * ```
  */
 export class Facts {
+  /**
+   * Answers already given, by node. Every level of an expression asks about the levels under it
+   * (classify and lower ask at each level again), so without them the work grows with the square
+   * of the nesting depth. They depend on the bindings' flags, so `forget()` clears them whenever
+   * the pendingness pass changes one.
+   */
+  private readonly pendingAnswers = new Map<ts.Node, boolean>()
+  private readonly futureAnswers = new Map<ts.Node, boolean>()
+  private readonly moduleCallAnswers = new Map<ts.CallExpression, ModuleCall | undefined>()
+  private readonly containsModuleCallAnswers = new Map<ts.Node, boolean>()
+
   constructor(
     readonly candidate: Candidate,
     readonly imports: PlaitImports,
     readonly scope: Scope,
   ) {}
+
+  /** Drops the answers given so far: a binding's flags changed. */
+  forget(): void {
+    this.pendingAnswers.clear()
+    this.futureAnswers.clear()
+    this.moduleCallAnswers.clear()
+    this.containsModuleCallAnswers.clear()
+  }
 
   binding(id: ts.Identifier): Binding | undefined {
     return this.scope.refs.get(id)
@@ -88,6 +107,13 @@ export class Facts {
 
   /** The module a call calls, if it calls one. */
   moduleCall(call: ts.CallExpression): ModuleCall | undefined {
+    if (this.moduleCallAnswers.has(call)) return this.moduleCallAnswers.get(call)
+    const answer = this.findModuleCall(call)
+    this.moduleCallAnswers.set(call, answer)
+    return answer
+  }
+
+  private findModuleCall(call: ts.CallExpression): ModuleCall | undefined {
     let callee = skipOuter(call.expression)
     let forward: ts.PropertyAccessExpression | undefined
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'forward' && !callee.questionDotToken) {
@@ -138,6 +164,16 @@ export class Facts {
 
   /** Whether `node` contains a module call, not counting functions nested in it unless `deep`. */
   containsModuleCall(node: ts.Node, deep = true): boolean {
+    if (!deep) return this.searchModuleCall(node, false)
+    let answer = this.containsModuleCallAnswers.get(node)
+    if (answer === undefined) {
+      answer = this.searchModuleCall(node, true)
+      this.containsModuleCallAnswers.set(node, answer)
+    }
+    return answer
+  }
+
+  private searchModuleCall(node: ts.Node, deep: boolean): boolean {
     let found = false
     const visit = (child: ts.Node): void => {
       if (found) return
@@ -156,6 +192,15 @@ export class Facts {
 
   /** Whether an expression may be, or may hold, a pending value. */
   isPending(node: ts.Expression): boolean {
+    let answer = this.pendingAnswers.get(node)
+    if (answer === undefined) {
+      answer = this.decidePending(node)
+      this.pendingAnswers.set(node, answer)
+    }
+    return answer
+  }
+
+  private decidePending(node: ts.Expression): boolean {
     const expression = skipOuter(node)
     if (ts.isIdentifier(expression)) return this.binding(expression)?.pending === true
     if (ts.isAwaitExpression(expression)) return this.isPending(expression.expression)
@@ -186,6 +231,15 @@ export class Facts {
 
   /** Whether an expression may itself be a future (not only hold one, as `[a, b]` does). */
   mayBeFuture(node: ts.Expression): boolean {
+    let answer = this.futureAnswers.get(node)
+    if (answer === undefined) {
+      answer = this.decideFuture(node)
+      this.futureAnswers.set(node, answer)
+    }
+    return answer
+  }
+
+  private decideFuture(node: ts.Expression): boolean {
     const expression = skipOuter(node)
     if (ts.isIdentifier(expression)) return this.binding(expression)?.future === true
     if (ts.isArrayLiteralExpression(expression) || ts.isObjectLiteralExpression(expression)) return false
@@ -228,6 +282,7 @@ export function computePending(candidate: Candidate, imports: PlaitImports, scop
     ts.forEachChild(node, aliases)
   }
   if (forward.body) aliases(forward.body)
+  facts.forget()
 
   // Flows: binding <- expression (or <- 'pending').
   type Flow = { target: Binding; from: ts.Expression | 'pending'; holder?: boolean }
@@ -305,10 +360,12 @@ export function computePending(candidate: Candidate, imports: PlaitImports, scop
         if (!target.pending && (from === 'pending' || facts.isPending(from))) {
           target.pending = true
           passChanged = true
+          facts.forget()
         }
         if (!flow.holder && !target.future && (from === 'pending' || facts.mayBeFuture(from))) {
           target.future = true
           passChanged = true
+          facts.forget()
         }
       }
       if (!passChanged) break
