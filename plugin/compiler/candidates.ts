@@ -6,6 +6,19 @@
  * their alias when it is a literal), parameters, helper methods and plain data.
  */
 import ts from 'typescript'
+// Per-node calls use named imports: TypeScript's namespace object has thousands of properties, so V8
+// keeps it in dictionary mode and every `ts.isX(node)` pays a hash lookup (a fifth of compile time).
+import {
+  SyntaxKind, forEachChild, isArrayLiteralExpression, isArrowFunction, isAsExpression,
+  isBinaryExpression, isCallExpression, isClassDeclaration, isClassExpression,
+  isConstructorDeclaration, isElementAccessExpression, isExportAssignment, isExportDeclaration,
+  isExpressionStatement, isFunctionDeclaration, isFunctionExpression, isGetAccessorDeclaration,
+  isIdentifier, isImportDeclaration, isMethodDeclaration, isNamedExports, isNamedImports,
+  isNamespaceImport, isNewExpression, isNonNullExpression, isNumericLiteral,
+  isObjectLiteralExpression, isParenthesizedExpression, isPrivateIdentifier,
+  isPropertyAccessExpression, isPropertyAssignment, isPropertyDeclaration, isSatisfiesExpression,
+  isSetAccessorDeclaration, isStringLiteral, isStringLiteralLike, isVariableDeclaration,
+} from 'typescript'
 import type { Parsed } from './parse.js'
 
 /** What a field of the class holds, as far as the syntax shows. */
@@ -72,7 +85,7 @@ interface ModuleNames {
 function directives(statements: readonly ts.Statement[]): string[] {
   const found: string[] = []
   for (const statement of statements) {
-    if (ts.isExpressionStatement(statement) && ts.isStringLiteral(statement.expression)) found.push(statement.expression.text)
+    if (isExpressionStatement(statement) && isStringLiteral(statement.expression)) found.push(statement.expression.text)
     else break
   }
   return found
@@ -87,22 +100,22 @@ function directives(statements: readonly ts.Statement[]): string[] {
  * ```
  */
 export function plaitName(expression: ts.Expression, imports: PlaitImports): string | undefined {
-  if (ts.isIdentifier(expression)) return imports.named.get(expression.text)
-  if (ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && imports.namespaces.has(expression.expression.text)) return expression.name.text
+  if (isIdentifier(expression)) return imports.named.get(expression.text)
+  if (isPropertyAccessExpression(expression) && isIdentifier(expression.expression) && imports.namespaces.has(expression.expression.text)) return expression.name.text
   return undefined
 }
 
 function memberName(name: ts.PropertyName | undefined): string | undefined {
   if (!name) return undefined
-  if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name)) return name.text
-  if (ts.isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text
+  if (isIdentifier(name) || isPrivateIdentifier(name)) return name.text
+  if (isStringLiteral(name) || isNumericLiteral(name)) return name.text
   return undefined
 }
 
 function stringProperty(options: ts.Expression | undefined, key: string): string | undefined {
-  if (!options || !ts.isObjectLiteralExpression(options)) return undefined
+  if (!options || !isObjectLiteralExpression(options)) return undefined
   for (const property of options.properties) {
-    if (ts.isPropertyAssignment(property) && memberName(property.name) === key && ts.isStringLiteralLike(property.initializer)) return property.initializer.text
+    if (isPropertyAssignment(property) && memberName(property.name) === key && isStringLiteralLike(property.initializer)) return property.initializer.text
   }
   return undefined
 }
@@ -112,33 +125,33 @@ function hasThisCall(node: ts.Node, methods: Set<string>): boolean {
   let found = false
   const visit = (child: ts.Node): void => {
     if (found) return
-    if (ts.isCallExpression(child)) {
+    if (isCallExpression(child)) {
       let callee = child.expression
-      if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'forward') callee = callee.expression
+      if (isPropertyAccessExpression(callee) && callee.name.text === 'forward') callee = callee.expression
       let root = callee
-      while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) {
-        if (root.expression.kind === ts.SyntaxKind.ThisKeyword) break
+      while (isPropertyAccessExpression(root) || isElementAccessExpression(root)) {
+        if (root.expression.kind === SyntaxKind.ThisKeyword) break
         root = root.expression
       }
-      if ((ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) && root.expression.kind === ts.SyntaxKind.ThisKeyword) {
-        const name = ts.isPropertyAccessExpression(root) ? root.name.text : undefined
+      if ((isPropertyAccessExpression(root) || isElementAccessExpression(root)) && root.expression.kind === SyntaxKind.ThisKeyword) {
+        const name = isPropertyAccessExpression(root) ? root.name.text : undefined
         if (name === undefined || !methods.has(name)) found = true
       }
     }
-    if (!ts.isFunctionDeclaration(child) && !ts.isFunctionExpression(child)) ts.forEachChild(child, visit)
+    if (!isFunctionDeclaration(child) && !isFunctionExpression(child)) forEachChild(child, visit)
   }
-  ts.forEachChild(node, visit)
+  forEachChild(node, visit)
   return found
 }
 
 /** The kind of value an initializer makes. */
 function classifyInitializer(init: ts.Expression, imports: PlaitImports, moduleClasses: ModuleNames): Omit<FieldInfo, 'name'> {
   let expression = init
-  while (ts.isParenthesizedExpression(expression) || ts.isAsExpression(expression) || ts.isSatisfiesExpression(expression) || ts.isNonNullExpression(expression)) expression = expression.expression
-  if (ts.isArrowFunction(expression) || ts.isFunctionExpression(expression)) return { kind: 'function' }
-  if (ts.isNewExpression(expression)) {
+  while (isParenthesizedExpression(expression) || isAsExpression(expression) || isSatisfiesExpression(expression) || isNonNullExpression(expression)) expression = expression.expression
+  if (isArrowFunction(expression) || isFunctionExpression(expression)) return { kind: 'function' }
+  if (isNewExpression(expression)) {
     const exported = plaitName(expression.expression, imports)
-    const name = ts.isIdentifier(expression.expression) ? expression.expression.text : ts.isPropertyAccessExpression(expression.expression) ? expression.expression.name.text : undefined
+    const name = isIdentifier(expression.expression) ? expression.expression.text : isPropertyAccessExpression(expression.expression) ? expression.expression.name.text : undefined
     if (exported === 'Parameter') {
       const description = stringProperty(expression.arguments?.[1], 'description')
       return description === undefined ? { kind: 'parameter' } : { kind: 'parameter', description }
@@ -154,12 +167,12 @@ function classifyInitializer(init: ts.Expression, imports: PlaitImports, moduleC
     if (name !== undefined && dataConstructors.has(name)) return { kind: 'data' }
     return name === undefined ? { kind: 'unknown' } : { kind: 'unknown', type: name }
   }
-  if (ts.isArrayLiteralExpression(expression)) {
+  if (isArrayLiteralExpression(expression)) {
     const kinds = expression.elements.map((element) => classifyInitializer(element, imports, moduleClasses).kind)
     return kinds.some((kind) => kind === 'module' || kind === 'unknown') ? { kind: 'module', type: 'Array' } : { kind: 'data' }
   }
-  if (ts.isObjectLiteralExpression(expression)) {
-    const kinds = expression.properties.map((property) => (ts.isPropertyAssignment(property) ? classifyInitializer(property.initializer, imports, moduleClasses).kind : 'data'))
+  if (isObjectLiteralExpression(expression)) {
+    const kinds = expression.properties.map((property) => (isPropertyAssignment(property) ? classifyInitializer(property.initializer, imports, moduleClasses).kind : 'data'))
     return kinds.some((kind) => kind === 'module' || kind === 'unknown') ? { kind: 'module', type: 'Object' } : { kind: 'data' }
   }
   return { kind: 'data' }
@@ -189,43 +202,43 @@ function contextOf(sf: ts.SourceFile, id: string): FileContext {
   const imports: PlaitImports = { named: new Map(), namespaces: new Set() }
   const locals = new Map<string, { specifier: string; name: string }>()
   for (const statement of sf.statements) {
-    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue
+    if (!isImportDeclaration(statement) || !isStringLiteral(statement.moduleSpecifier)) continue
     const specifier = statement.moduleSpecifier.text
     const clause = statement.importClause
     if (!clause || clause.isTypeOnly) continue
     if (specifier === 'plait') {
       const bindings = clause.namedBindings
-      if (bindings && ts.isNamespaceImport(bindings)) imports.namespaces.add(bindings.name.text)
+      if (bindings && isNamespaceImport(bindings)) imports.namespaces.add(bindings.name.text)
       else if (bindings) for (const element of bindings.elements) imports.named.set(element.name.text, (element.propertyName ?? element.name).text)
       continue
     }
     if (clause.name) locals.set(clause.name.text, { specifier, name: 'default' })
     const bindings = clause.namedBindings
-    if (bindings && ts.isNamedImports(bindings)) for (const element of bindings.elements) locals.set(element.name.text, { specifier, name: (element.propertyName ?? element.name).text })
+    if (bindings && isNamedImports(bindings)) for (const element of bindings.elements) locals.set(element.name.text, { specifier, name: (element.propertyName ?? element.name).text })
   }
   const classes: ts.ClassLikeDeclaration[] = []
   const byName = new Map<string, ts.ClassLikeDeclaration>()
   const visit = (node: ts.Node): void => {
-    if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) {
+    if (isClassDeclaration(node) || isClassExpression(node)) {
       classes.push(node)
-      const name = node.name?.text ?? (ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name) ? node.parent.name.text : undefined)
+      const name = node.name?.text ?? (isVariableDeclaration(node.parent) && isIdentifier(node.parent.name) ? node.parent.name.text : undefined)
       if (name !== undefined) byName.set(name, node)
     }
-    ts.forEachChild(node, visit)
+    forEachChild(node, visit)
   }
   visit(sf)
   const exported = new Map<string, ts.ClassLikeDeclaration>()
   for (const statement of sf.statements) {
-    if (ts.isClassDeclaration(statement) && statement.modifiers?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword)) {
-      const isDefault = statement.modifiers.some((modifier) => modifier.kind === ts.SyntaxKind.DefaultKeyword)
+    if (isClassDeclaration(statement) && statement.modifiers?.some((modifier) => modifier.kind === SyntaxKind.ExportKeyword)) {
+      const isDefault = statement.modifiers.some((modifier) => modifier.kind === SyntaxKind.DefaultKeyword)
       if (isDefault) exported.set('default', statement)
       if (statement.name) exported.set(statement.name.text, statement)
-    } else if (ts.isExportDeclaration(statement) && !statement.moduleSpecifier && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
+    } else if (isExportDeclaration(statement) && !statement.moduleSpecifier && statement.exportClause && isNamedExports(statement.exportClause)) {
       for (const element of statement.exportClause.elements) {
         const local = byName.get((element.propertyName ?? element.name).text)
         if (local) exported.set(element.name.text, local)
       }
-    } else if (ts.isExportAssignment(statement) && ts.isIdentifier(statement.expression)) {
+    } else if (isExportAssignment(statement) && isIdentifier(statement.expression)) {
       const local = byName.get(statement.expression.text)
       if (local) exported.set('default', local)
     }
@@ -268,7 +281,7 @@ export function findCandidates(parsed: Parsed, resolve?: ResolveImport): Candida
   const resolveClass = (expression: ts.Expression, context: FileContext): Resolved | undefined => {
     const exported = plaitName(expression, context.imports)
     if (exported !== undefined) return { plait: exported }
-    if (!ts.isIdentifier(expression)) return undefined
+    if (!isIdentifier(expression)) return undefined
     const local = context.byName.get(expression.text)
     if (local) return { node: local, context }
     const imported = context.locals.get(expression.text)
@@ -278,7 +291,7 @@ export function findCandidates(parsed: Parsed, resolve?: ResolveImport): Candida
     return other && node ? { node, context: other } : undefined
   }
   const baseOf = (node: ts.ClassLikeDeclaration): ts.Expression | undefined =>
-    node.heritageClauses?.find((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression
+    node.heritageClauses?.find((clause) => clause.token === SyntaxKind.ExtendsKeyword)?.types[0]?.expression
   const isModuleClass = (node: ts.ClassLikeDeclaration, context: FileContext, seen = new Set<ts.Node>()): boolean => {
     if (seen.has(node)) return false
     seen.add(node)
@@ -320,23 +333,23 @@ export function findCandidates(parsed: Parsed, resolve?: ResolveImport): Candida
     const methods = new Set<string>()
     for (const member of node.members) {
       const name = memberName(member.name)
-      if (name !== undefined && (ts.isMethodDeclaration(member) || ts.isGetAccessorDeclaration(member) || ts.isSetAccessorDeclaration(member))) methods.add(name)
+      if (name !== undefined && (isMethodDeclaration(member) || isGetAccessorDeclaration(member) || isSetAccessorDeclaration(member))) methods.add(name)
     }
     for (const [name, info] of fields) if (info.kind === 'method') methods.add(name)
     for (const member of node.members) {
-      const name = ts.isConstructorDeclaration(member) ? 'constructor' : memberName(member.name)
+      const name = isConstructorDeclaration(member) ? 'constructor' : memberName(member.name)
       if (name === undefined || name === 'forward') continue
-      if (ts.isMethodDeclaration(member) || ts.isGetAccessorDeclaration(member) || ts.isSetAccessorDeclaration(member)) {
+      if (isMethodDeclaration(member) || isGetAccessorDeclaration(member) || isSetAccessorDeclaration(member)) {
         const body = member.body
         fields.set(name, { name, kind: 'method', callsModules: body !== undefined && hasThisCall(body, methods) })
-      } else if (ts.isPropertyDeclaration(member)) {
+      } else if (isPropertyDeclaration(member)) {
         if (member.initializer) fields.set(name, { name, ...classifyInitializer(member.initializer, context.imports, moduleClasses(context)) })
         else if (!fields.has(name)) fields.set(name, { name, kind: 'unknown' })
-      } else if (ts.isConstructorDeclaration(member) && member.body) {
+      } else if (isConstructorDeclaration(member) && member.body) {
         for (const statement of member.body.statements) {
-          if (!ts.isExpressionStatement(statement) || !ts.isBinaryExpression(statement.expression) || statement.expression.operatorToken.kind !== ts.SyntaxKind.EqualsToken) continue
+          if (!isExpressionStatement(statement) || !isBinaryExpression(statement.expression) || statement.expression.operatorToken.kind !== SyntaxKind.EqualsToken) continue
           const target = statement.expression.left
-          if (ts.isPropertyAccessExpression(target) && target.expression.kind === ts.SyntaxKind.ThisKeyword) {
+          if (isPropertyAccessExpression(target) && target.expression.kind === SyntaxKind.ThisKeyword) {
             fields.set(target.name.text, { name: target.name.text, ...classifyInitializer(statement.expression.right, context.imports, moduleClasses(context)) })
           }
         }
@@ -348,11 +361,11 @@ export function findCandidates(parsed: Parsed, resolve?: ResolveImport): Candida
   const candidates: Candidate[] = []
   for (const node of main.classes) {
     const forward = node.members.find(
-      (member): member is ts.MethodDeclaration => ts.isMethodDeclaration(member) && memberName(member.name) === 'forward' && member.body !== undefined && !member.modifiers?.some((modifier) => modifier.kind === ts.SyntaxKind.StaticKeyword),
+      (member): member is ts.MethodDeclaration => isMethodDeclaration(member) && memberName(member.name) === 'forward' && member.body !== undefined && !member.modifiers?.some((modifier) => modifier.kind === SyntaxKind.StaticKeyword),
     )
     if (!forward) continue
     if (!directive && !isModuleClass(node, main)) continue
-    const name = node.name?.text ?? (ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name) ? node.parent.name.text : 'AnonymousModule')
+    const name = node.name?.text ?? (isVariableDeclaration(node.parent) && isIdentifier(node.parent.name) ? node.parent.name.text : 'AnonymousModule')
     const optedOut = directives(forward.body!.statements).includes('use no plait')
     candidates.push({ name, node, forward, fields: fieldsOf(node, main), optedOut })
   }

@@ -4,7 +4,22 @@
  * conditional or loop after which the rest of forward() continues, a loop mapped over a pending
  * array) and reports what cannot be compiled, as catalogue diagnostics.
  */
-import ts from 'typescript'
+import type ts from 'typescript'
+// Per-node calls use named imports: TypeScript's namespace object has thousands of properties, so V8
+// keeps it in dictionary mode and every `ts.isX(node)` pays a hash lookup (a fifth of compile time).
+import {
+  NodeFlags, SyntaxKind, findAncestor, forEachChild, isArrayLiteralExpression, isArrowFunction,
+  isAwaitExpression, isBinaryExpression, isBindingElement, isBlock, isBreakStatement,
+  isCallExpression, isClassLike, isComputedPropertyName, isContinueStatement, isDeleteExpression,
+  isDoStatement, isElementAccessExpression, isExpression, isExpressionStatement, isForInStatement,
+  isForOfStatement, isForStatement, isFunctionDeclaration, isFunctionExpression, isIdentifier,
+  isIfStatement, isIterationStatement, isLabeledStatement, isNewExpression,
+  isObjectLiteralExpression, isPostfixUnaryExpression, isPrefixUnaryExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isReturnStatement,
+  isShorthandPropertyAssignment, isSpreadElement, isStatement, isSwitchStatement,
+  isTaggedTemplateExpression, isThrowStatement, isTryStatement, isVariableDeclaration,
+  isVariableStatement, isWhileStatement, isWithStatement, isYieldExpression,
+} from 'typescript'
 import type { Diagnostic } from '../../src/graph/types.js'
 import { makeDiagnostic, type DiagnosticCode } from './diagnostics.js'
 import { moduleExports, plaitName } from './candidates.js'
@@ -126,28 +141,28 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
     }
     const root = (expression: ts.Expression): Binding | undefined => {
       let current = skipOuter(expression)
-      while (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) current = skipOuter(current.expression)
-      return ts.isIdentifier(current) ? scope.refs.get(current) : undefined
+      while (isPropertyAccessExpression(current) || isElementAccessExpression(current)) current = skipOuter(current.expression)
+      return isIdentifier(current) ? scope.refs.get(current) : undefined
     }
     const target = (expression: ts.Expression): void => {
       const inner = skipOuter(expression)
-      if (ts.isIdentifier(inner)) add(assigned, scope.refs.get(inner))
-      else if (ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner)) add(mutated, root(inner))
-      else if (ts.isArrayLiteralExpression(inner)) inner.elements.forEach((element) => target(ts.isSpreadElement(element) ? element.expression : element))
-      else if (ts.isObjectLiteralExpression(inner)) {
+      if (isIdentifier(inner)) add(assigned, scope.refs.get(inner))
+      else if (isPropertyAccessExpression(inner) || isElementAccessExpression(inner)) add(mutated, root(inner))
+      else if (isArrayLiteralExpression(inner)) inner.elements.forEach((element) => target(isSpreadElement(element) ? element.expression : element))
+      else if (isObjectLiteralExpression(inner)) {
         for (const property of inner.properties) {
-          if (ts.isShorthandPropertyAssignment(property)) target(property.name)
-          else if (ts.isPropertyAssignment(property)) target(property.initializer)
+          if (isShorthandPropertyAssignment(property)) target(property.name)
+          else if (isPropertyAssignment(property)) target(property.initializer)
         }
       }
     }
     const visit = (node: ts.Node): void => {
-      if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) target(node.left)
-      else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) target(node.operand)
-      else if (ts.isDeleteExpression(node)) target(node.expression)
-      else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && mutatingMethods.has(node.expression.name.text)) add(mutated, root(node.expression.expression))
-      if (ts.isIdentifier(node)) add(read, scope.refs.get(node))
-      ts.forEachChild(node, visit)
+      if (isBinaryExpression(node) && node.operatorToken.kind >= SyntaxKind.FirstAssignment && node.operatorToken.kind <= SyntaxKind.LastAssignment) target(node.left)
+      else if ((isPrefixUnaryExpression(node) || isPostfixUnaryExpression(node)) && (node.operator === SyntaxKind.PlusPlusToken || node.operator === SyntaxKind.MinusMinusToken)) target(node.operand)
+      else if (isDeleteExpression(node)) target(node.expression)
+      else if (isCallExpression(node) && isPropertyAccessExpression(node.expression) && mutatingMethods.has(node.expression.name.text)) add(mutated, root(node.expression.expression))
+      if (isIdentifier(node)) add(read, scope.refs.get(node))
+      forEachChild(node, visit)
     }
     visit(region)
     return { assigned, mutated, read }
@@ -157,13 +172,13 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
   const hasExit = (region: ts.Node): ts.Node | undefined => {
     let found: ts.Node | undefined
     const visit = (node: ts.Node, loops: number, switches: number): void => {
-      if (found || isFunctionLike(node) || ts.isClassLike(node)) return
-      if (ts.isReturnStatement(node) || ts.isThrowStatement(node)) found = node
-      else if (ts.isBreakStatement(node) && (node.label || loops + switches === 0)) found = node
-      else if (ts.isContinueStatement(node) && (node.label || loops === 0)) found = node
-      const loop = ts.isIterationStatement(node, false) ? 1 : 0
-      const inSwitch = ts.isSwitchStatement(node) ? 1 : 0
-      ts.forEachChild(node, (child) => visit(child, loops + loop, switches + inSwitch))
+      if (found || isFunctionLike(node) || isClassLike(node)) return
+      if (isReturnStatement(node) || isThrowStatement(node)) found = node
+      else if (isBreakStatement(node) && (node.label || loops + switches === 0)) found = node
+      else if (isContinueStatement(node) && (node.label || loops === 0)) found = node
+      const loop = isIterationStatement(node, false) ? 1 : 0
+      const inSwitch = isSwitchStatement(node) ? 1 : 0
+      forEachChild(node, (child) => visit(child, loops + loop, switches + inSwitch))
     }
     visit(region, 0, 0)
     return found
@@ -173,9 +188,9 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
     let found = false
     const visit = (child: ts.Node): void => {
       if (found) return
-      if (ts.isCallExpression(child) || ts.isNewExpression(child) || ts.isThrowStatement(child) || ts.isTaggedTemplateExpression(child)) found = true
-      else if (ts.isBinaryExpression(child) && child.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && child.operatorToken.kind <= ts.SyntaxKind.LastAssignment && !ts.isIdentifier(skipOuter(child.left))) found = true
-      else ts.forEachChild(child, visit)
+      if (isCallExpression(child) || isNewExpression(child) || isThrowStatement(child) || isTaggedTemplateExpression(child)) found = true
+      else if (isBinaryExpression(child) && child.operatorToken.kind >= SyntaxKind.FirstAssignment && child.operatorToken.kind <= SyntaxKind.LastAssignment && !isIdentifier(skipOuter(child.left))) found = true
+      else forEachChild(child, visit)
     }
     visit(node)
     return found
@@ -187,22 +202,22 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
     for (const statement of statements) {
       // The rest of a list after a continuation moves into a function: a function declared there
       // would no longer be hoisted to code before it.
-      if (continues && ts.isFunctionDeclaration(statement)) report('PL111', statement, { what: 'A function declared after a branch or loop on an LLM result', how: 'Declare the function before the branch, or as a method of the module' })
+      if (continues && isFunctionDeclaration(statement)) report('PL111', statement, { what: 'A function declared after a branch or loop on an LLM result', how: 'Declare the function before the branch, or as a method of the module' })
       if (stmt(statement, context)) continues = true
     }
     return continues
   }
-  const block = (statement: ts.Statement, context: Context): boolean => (ts.isBlock(statement) ? list(statement.statements, context) : stmt(statement, context))
+  const block = (statement: ts.Statement, context: Context): boolean => (isBlock(statement) ? list(statement.statements, context) : stmt(statement, context))
 
   /** Classifies one statement; true when it is a continuation point. */
   const stmt = (statement: ts.Statement, context: Context): boolean => {
     expressions(statement, context)
-    if (ts.isBlock(statement)) {
+    if (isBlock(statement)) {
       const continues = list(statement.statements, context)
       if (continues) plans.set(statement, { kind: 'block-continue' })
       return continues
     }
-    if (ts.isIfStatement(statement)) {
+    if (isIfStatement(statement)) {
       if (!facts.isPending(statement.expression)) {
         const continues = block(statement.thenStatement, context) || (statement.elseStatement ? block(statement.elseStatement, context) : false)
         plans.set(statement, { kind: 'if-plain', continues })
@@ -211,7 +226,7 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
       closures = true
       const exit = hasExit(statement.thenStatement) ?? (statement.elseStatement ? hasExit(statement.elseStatement) : undefined)
       if (exit && context.inLoop) {
-        report('PL109', exit, { keyword: ts.isReturnStatement(exit) ? 'return' : ts.isThrowStatement(exit) ? 'throw' : ts.isBreakStatement(exit) ? 'break' : 'continue' })
+        report('PL109', exit, { keyword: isReturnStatement(exit) ? 'return' : isThrowStatement(exit) ? 'throw' : isBreakStatement(exit) ? 'break' : 'continue' })
         return false
       }
       const branches = [statement.thenStatement, ...(statement.elseStatement ? [statement.elseStatement] : [])]
@@ -239,7 +254,7 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
       for (const branch of branches) block(branch, inner)
       return false
     }
-    if (ts.isForOfStatement(statement)) {
+    if (isForOfStatement(statement)) {
       if (statement.awaitModifier) {
         report('PL203', statement, { what: '`for await`', how: 'Collect the items first (`const items = await Array.fromAsync(stream)`) and pass them to the pipeline' })
         return false
@@ -266,8 +281,8 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
       block(statement.statement, { canContinue: false, inLoop: true, deferred: undefined })
       return true
     }
-    if (ts.isForStatement(statement) || ts.isWhileStatement(statement) || ts.isDoStatement(statement)) {
-      const parts = ts.isForStatement(statement) ? [statement.condition, statement.incrementor] : [statement.expression]
+    if (isForStatement(statement) || isWhileStatement(statement) || isDoStatement(statement)) {
+      const parts = isForStatement(statement) ? [statement.condition, statement.incrementor] : [statement.expression]
       const pending = parts.find((part) => part !== undefined && facts.isPending(part))
       if (pending) {
         // Values the test reads that exist before the loop and that it does not change (an input
@@ -275,14 +290,14 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
         const read: Binding[] = []
         let inner = false
         const collect = (node: ts.Node): void => {
-          if (ts.isIdentifier(node)) {
+          if (isIdentifier(node)) {
             const binding = scope.refs.get(node)
             if (binding?.pending) {
               if (within(binding.decl, statement)) inner = true
               else if (!read.includes(binding)) read.push(binding)
             }
           }
-          ts.forEachChild(node, collect)
+          forEachChild(node, collect)
         }
         parts.forEach((part) => part && collect(part))
         const use = outerUse(statement)
@@ -300,13 +315,13 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
       block(statement.statement, { canContinue: false, inLoop: true, deferred: context.deferred })
       return false
     }
-    if (ts.isForInStatement(statement)) {
+    if (isForInStatement(statement)) {
       if (facts.isPending(statement.expression)) report('PL111', statement.expression, { what: '`for..in` over a pending value', how: 'Select the fields you need (`reply.title`), or `await` the value first in an async forward()' })
       plans.set(statement, { kind: 'loop-plain' })
       block(statement.statement, { canContinue: false, inLoop: true, deferred: context.deferred })
       return false
     }
-    if (ts.isSwitchStatement(statement)) {
+    if (isSwitchStatement(statement)) {
       if (facts.isPending(statement.expression)) {
         // Rewritten into an if chain before compiling again (see desugar.ts), when it means one.
         if (canDesugarSwitch(statement, (expression) => facts.isPending(expression))) switches.push(statement)
@@ -315,7 +330,7 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
       for (const clause of statement.caseBlock.clauses) list(clause.statements, { canContinue: false, inLoop: true, deferred: context.deferred })
       return false
     }
-    if (ts.isTryStatement(statement)) {
+    if (isTryStatement(statement)) {
       if (facts.containsModuleCall(statement)) {
         const plan = attemptPlan(statement)
         if (!plan) return false
@@ -336,26 +351,26 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
       }
       const read: Binding[] = []
       const collect = (node: ts.Node): void => {
-        if (ts.isIdentifier(node)) {
+        if (isIdentifier(node)) {
           const binding = scope.refs.get(node)
           if (binding?.pending && !within(binding.decl, statement) && !read.includes(binding)) read.push(binding)
         }
-        ts.forEachChild(node, collect)
+        forEachChild(node, collect)
       }
       collect(statement)
       closures = true
       plans.set(statement, { kind: 'try-after', bindings: read })
       return true
     }
-    if (ts.isVariableStatement(statement) && !(statement.declarationList.flags & ts.NodeFlags.BlockScoped) && statement.parent !== forward.body) {
+    if (isVariableStatement(statement) && !(statement.declarationList.flags & NodeFlags.BlockScoped) && statement.parent !== forward.body) {
       report('PL107', statement, { what: '`var` inside a block', how: 'declare it with `let` before the block' })
       return false
     }
-    if (ts.isLabeledStatement(statement)) {
+    if (isLabeledStatement(statement)) {
       report('PL107', statement, { what: 'A labelled statement', how: 'use a flag variable or split the loop into a helper' })
       return false
     }
-    if (ts.isWithStatement(statement)) {
+    if (isWithStatement(statement)) {
       report('PL107', statement, { what: '`with`', how: 'name the object (`obj.field`)' })
       return false
     }
@@ -365,14 +380,14 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
   /** `return`, or `break`/`continue` leaving `region` (a `throw` is a failure like any other). */
   const exitOf = (region: ts.Node): ts.Node | undefined => {
     const exit = hasExit(region)
-    if (exit === undefined || !ts.isThrowStatement(exit)) return exit
+    if (exit === undefined || !isThrowStatement(exit)) return exit
     let found: ts.Node | undefined
     const visit = (node: ts.Node, loops: number): void => {
-      if (found || isFunctionLike(node) || ts.isClassLike(node)) return
-      if (ts.isReturnStatement(node)) found = node
-      else if ((ts.isBreakStatement(node) || ts.isContinueStatement(node)) && (node.label || loops === 0)) found = node
-      const loop = ts.isIterationStatement(node, false) || ts.isSwitchStatement(node) ? 1 : 0
-      ts.forEachChild(node, (child) => visit(child, loops + loop))
+      if (found || isFunctionLike(node) || isClassLike(node)) return
+      if (isReturnStatement(node)) found = node
+      else if ((isBreakStatement(node) || isContinueStatement(node)) && (node.label || loops === 0)) found = node
+      const loop = isIterationStatement(node, false) || isSwitchStatement(node) ? 1 : 0
+      forEachChild(node, (child) => visit(child, loops + loop))
     }
     visit(region, 0)
     return found
@@ -385,7 +400,7 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
     for (const part of [statement.tryBlock, handler, finalizer]) {
       const exit = part && exitOf(part)
       if (exit) {
-        const keyword = ts.isReturnStatement(exit) ? 'return' : ts.isBreakStatement(exit) ? 'break' : 'continue'
+        const keyword = isReturnStatement(exit) ? 'return' : isBreakStatement(exit) ? 'break' : 'continue'
         report('PL201', exit, { what: `\`${keyword}\` inside a \`try\` around module calls`, how: `Assign the result to a variable in the \`try\` and \`catch\` blocks and ${keyword === 'return' ? 'return it' : `\`${keyword}\``} after the statement` })
         return undefined
       }
@@ -412,7 +427,7 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
     }
     // After a failure, a variable the try block assigns holds whatever it held at that point in
     // sequential code: read after the statement, the catch block must give it a value (or throw).
-    const rethrows = handler === undefined || (handler.statements.length > 0 && ts.isThrowStatement(handler.statements[handler.statements.length - 1]!))
+    const rethrows = handler === undefined || (handler.statements.length > 0 && isThrowStatement(handler.statements[handler.statements.length - 1]!))
     if (!rethrows) {
       const usedAfter = tried.assigned.find((binding) => !assignedFirst(handler!, binding) && usedOutside(binding, statement))
       if (usedAfter) {
@@ -427,8 +442,8 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
   /** Whether a statement of `block` itself (not nested) assigns `binding` before anything in the block reads it. */
   const assignedFirst = (region: ts.Block, binding: Binding): boolean => {
     for (const statement of region.statements) {
-      const expression = ts.isExpressionStatement(statement) ? skipOuter(statement.expression) : undefined
-      const assigns = expression !== undefined && ts.isBinaryExpression(expression) && expression.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(skipOuter(expression.left)) && scope.refs.get(skipOuter(expression.left) as ts.Identifier) === binding
+      const expression = isExpressionStatement(statement) ? skipOuter(statement.expression) : undefined
+      const assigns = expression !== undefined && isBinaryExpression(expression) && expression.operatorToken.kind === SyntaxKind.EqualsToken && isIdentifier(skipOuter(expression.left)) && scope.refs.get(skipOuter(expression.left) as ts.Identifier) === binding
       if (assigns && !outerUse((expression as ts.BinaryExpression).right).read.includes(binding)) return true
       if (outerUse(statement).read.includes(binding)) return false
     }
@@ -446,11 +461,11 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
     let needs = false
     const visit = (node: ts.Node): void => {
       if (needs || isFunctionLike(node)) return
-      if (ts.isForOfStatement(node) && facts.isPending(node.expression)) {
+      if (isForOfStatement(node) && facts.isPending(node.expression)) {
         const use = outerUse(node.statement)
         if (hasExit(node.statement) || use.assigned.length > 0 || use.mutated.length > 0) needs = true
       }
-      ts.forEachChild(node, visit)
+      forEachChild(node, visit)
     }
     visit(branch)
     return needs
@@ -460,8 +475,8 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
     let found = false
     const visit = (child: ts.Node): void => {
       if (found) return
-      if (ts.isExpression(child) && !isFunctionLike(child) && facts.isPending(child)) found = true
-      else ts.forEachChild(child, visit)
+      if (isExpression(child) && !isFunctionLike(child) && facts.isPending(child)) found = true
+      else forEachChild(child, visit)
     }
     visit(node)
     return found
@@ -470,8 +485,8 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
   /** Expression-level checks of one statement (not of statements nested in it). */
   const expressions = (statement: ts.Statement, context: Context): void => {
     const visit = (node: ts.Node, fnDepth: number): void => {
-      if (ts.isStatement(node) && node !== statement && !ts.isBlock(node) && fnDepth === 0) return
-      if (ts.isBlock(node) && node !== statement && fnDepth === 0) return
+      if (isStatement(node) && node !== statement && !isBlock(node) && fnDepth === 0) return
+      if (isBlock(node) && node !== statement && fnDepth === 0) return
       check(node, context, fnDepth)
       if (isFunctionLike(node)) {
         // Compiled callbacks have their own statements: classify them.
@@ -480,36 +495,36 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
           const receiver = callbackReceiver(node)
           const deferredCallback = receiver !== undefined && facts.isPending(receiver)
           closures = true
-          if (body && ts.isBlock(body)) {
+          if (body && isBlock(body)) {
             if (deferredCallback) {
               const use = outerUse(body)
               const culprit = use.assigned[0] ?? use.mutated[0]
               if (culprit) report('PL110', node, { what: 'This callback over a pending array', name: culprit.name })
             }
             list(body.statements, { canContinue: true, inLoop: false, deferred: deferredCallback ? node : undefined })
-          } else if (body) ts.forEachChild(body, (child) => visit(child, fnDepth))
+          } else if (body) forEachChild(body, (child) => visit(child, fnDepth))
           return
         }
-        ts.forEachChild(node, (child) => visit(child, fnDepth + 1))
+        forEachChild(node, (child) => visit(child, fnDepth + 1))
         return
       }
-      ts.forEachChild(node, (child) => visit(child, fnDepth))
+      forEachChild(node, (child) => visit(child, fnDepth))
     }
-    if (ts.isBlock(statement)) return
-    ts.forEachChild(statement, (child) => visit(child, 0))
+    if (isBlock(statement)) return
+    forEachChild(statement, (child) => visit(child, 0))
   }
 
   /** A function passed directly to `.map()`/`.forEach()` that calls modules: compiled in place. */
   const compiledCallback = (fn: ts.Node): fn is ts.ArrowFunction | ts.FunctionExpression => {
-    if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false
+    if (!isArrowFunction(fn) && !isFunctionExpression(fn)) return false
     const call = fn.parent
-    if (!ts.isCallExpression(call) || call.arguments[0] !== fn || !ts.isPropertyAccessExpression(call.expression)) return false
+    if (!isCallExpression(call) || call.arguments[0] !== fn || !isPropertyAccessExpression(call.expression)) return false
     const method = call.expression.name.text
     return (method === 'map' || method === 'forEach') && facts.containsModuleCall(fn)
   }
   const callbackReceiver = (fn: ts.Node): ts.Expression | undefined => {
     const call = fn.parent
-    return ts.isCallExpression(call) && ts.isPropertyAccessExpression(call.expression) ? call.expression.expression : undefined
+    return isCallExpression(call) && isPropertyAccessExpression(call.expression) ? call.expression.expression : undefined
   }
 
   const thisWrites = new Map<string, ts.Node>()
@@ -517,22 +532,22 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
 
   const check = (node: ts.Node, context: Context, fnDepth: number): void => {
     void context
-    if (ts.isAwaitExpression(node) && fnDepth === 0) {
+    if (isAwaitExpression(node) && fnDepth === 0) {
       if (!facts.isPending(node.expression)) keptAwaits.push(node)
     }
-    if (ts.isAwaitExpression(node) && fnDepth > 0) {
-      const fn = ts.findAncestor(node, isFunctionLike)
+    if (isAwaitExpression(node) && fnDepth > 0) {
+      const fn = findAncestor(node, isFunctionLike)
       if (fn && fn !== forward && compiledCallback(fn)) report('PL203', node, { what: '`await` inside a callback that calls modules', how: 'Drop the `await` (module calls need none in compiled code), or use `await pmap(items, async (item) => ...)` from plait' })
     }
-    if (ts.isYieldExpression(node)) report('PL107', node, { what: '`yield`', how: 'return an array instead' })
-    if (ts.isIdentifier(node) && node.text === 'arguments' && !scope.refs.has(node) && fnDepth === 0) {
+    if (isYieldExpression(node)) report('PL107', node, { what: '`yield`', how: 'return an array instead' })
+    if (isIdentifier(node) && node.text === 'arguments' && !scope.refs.has(node) && fnDepth === 0) {
       report('PL203', node, { what: '`arguments`', how: 'Name the parameters (`forward(...inputs)`)' })
     }
-    if (ts.isCallExpression(node)) {
+    if (isCallExpression(node)) {
       const callee = skipOuter(node.expression)
-      if (ts.isIdentifier(callee) && callee.text === 'eval' && !scope.refs.has(callee)) report('PL107', node, { what: '`eval`', how: 'call the code directly' })
+      if (isIdentifier(callee) && callee.text === 'eval' && !scope.refs.has(callee)) report('PL107', node, { what: '`eval`', how: 'call the code directly' })
       if (facts.isDynamicThisCallee(node)) report('PL106', node, { what: '`this[...]`' })
-      if (ts.isPropertyAccessExpression(callee)) {
+      if (isPropertyAccessExpression(callee)) {
         const method = callee.name.text
         const helper = syncCallbackHelpers[method]
         const callback = node.arguments.find((argument) => isFunctionLike(skipOuter(argument)))
@@ -541,11 +556,11 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
         }
         if (mutatingMethods.has(method)) {
           let root: ts.Expression = skipOuter(callee.expression)
-          while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression)
+          while (isPropertyAccessExpression(root) || isElementAccessExpression(root)) root = skipOuter(root.expression)
           const receiver = skipOuter(callee.expression)
           // Sorting in place compares the items: an array that holds pending values cannot be.
           const sortsPending = method === 'sort' && facts.isPending(receiver)
-          if (sortsPending || (ts.isIdentifier(root) && (facts.mayBeFuture(receiver) || (receiver !== root && facts.isPending(receiver))))) {
+          if (sortsPending || (isIdentifier(root) && (facts.mayBeFuture(receiver) || (receiver !== root && facts.isPending(receiver))))) {
             report('PL108', node, { what: `\`.${method}()\``, how: method === 'sort' || method === 'reverse' ? `\`const sorted = items.to${method === 'sort' ? 'Sorted' : 'Reversed'}()\`` : '`const more = items.concat([item])`' })
           }
         }
@@ -553,80 +568,80 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
       const moduleCall = facts.moduleCall(node)
       if (moduleCall) {
         for (const argument of node.arguments) {
-          if (ts.isSpreadElement(argument) && facts.isPending(argument.expression)) report('PL111', argument, { what: 'Spreading a pending value into the arguments of a module call', how: 'Pass the value itself, or give the module a `combine` option' })
+          if (isSpreadElement(argument) && facts.isPending(argument.expression)) report('PL111', argument, { what: 'Spreading a pending value into the arguments of a module call', how: 'Pass the value itself, or give the module a `combine` option' })
         }
       }
     }
-    if (ts.isNewExpression(node)) {
+    if (isNewExpression(node)) {
       const exported = plaitName(skipOuter(node.expression), facts.imports)
       if (exported !== undefined && moduleExports.has(exported)) report('PL102', node, { action: 'creates' })
     }
     if (isFunctionLike(node) && node !== forward && facts.containsModuleCall(node)) {
       const parent = node.parent
-      const allowed = compiledCallback(node) || (ts.isCallExpression(parent) && facts.plaitHelper(parent) !== undefined)
-      const syncMethod = ts.isCallExpression(parent) && ts.isPropertyAccessExpression(parent.expression) && syncCallbackHelpers[parent.expression.name.text] !== undefined
+      const allowed = compiledCallback(node) || (isCallExpression(parent) && facts.plaitHelper(parent) !== undefined)
+      const syncMethod = isCallExpression(parent) && isPropertyAccessExpression(parent.expression) && syncCallbackHelpers[parent.expression.name.text] !== undefined
       if (!allowed && !syncMethod) {
-        const how = ts.isVariableDeclaration(parent) ? 'stored in a variable' : ts.isCallExpression(parent) ? 'passed to a function' : ts.isReturnStatement(parent) ? 'returned' : 'defined here'
+        const how = isVariableDeclaration(parent) ? 'stored in a variable' : isCallExpression(parent) ? 'passed to a function' : isReturnStatement(parent) ? 'returned' : 'defined here'
         report('PL105', node, { how })
       }
     }
     // A callback that changes forward()'s variables, passed where it runs later.
-    if (isFunctionLike(node) && node !== forward && !compiledCallback(node) && ts.isCallExpression(node.parent) && facts.isPending(node.parent)) {
+    if (isFunctionLike(node) && node !== forward && !compiledCallback(node) && isCallExpression(node.parent) && facts.isPending(node.parent)) {
       const use = outerUse(node)
       const culprit = use.assigned[0] ?? use.mutated[0]
       if (culprit) report('PL110', node, { what: 'This callback', name: culprit.name })
     }
     // Module references used as values.
-    if (ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword && fnDepth >= 0) {
+    if (isPropertyAccessExpression(node) && node.expression.kind === SyntaxKind.ThisKeyword && fnDepth >= 0) {
       const name = node.name.text
       const field = facts.candidate.fields.get(name)
       const parent = node.parent
-      const isWrite = ts.isBinaryExpression(parent) && parent.left === node && parent.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && parent.operatorToken.kind <= ts.SyntaxKind.LastAssignment
-      const isUpdate = (ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent)) && (parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken)
+      const isWrite = isBinaryExpression(parent) && parent.left === node && parent.operatorToken.kind >= SyntaxKind.FirstAssignment && parent.operatorToken.kind <= SyntaxKind.LastAssignment
+      const isUpdate = (isPrefixUnaryExpression(parent) || isPostfixUnaryExpression(parent)) && (parent.operator === SyntaxKind.PlusPlusToken || parent.operator === SyntaxKind.MinusMinusToken)
       if (isWrite || isUpdate) {
-        if (field?.kind === 'module' || (isWrite && ts.isBinaryExpression(parent) && ts.isNewExpression(skipOuter(parent.right)) && moduleExports.has(plaitName(skipOuter((skipOuter(parent.right) as ts.NewExpression).expression), facts.imports) ?? ''))) {
+        if (field?.kind === 'module' || (isWrite && isBinaryExpression(parent) && isNewExpression(skipOuter(parent.right)) && moduleExports.has(plaitName(skipOuter((skipOuter(parent.right) as ts.NewExpression).expression), facts.imports) ?? ''))) {
           report('PL102', parent, { action: 'reassigns' })
         }
         if (!thisWrites.has(name)) thisWrites.set(name, node)
-        if (isUpdate || (isWrite && ts.isBinaryExpression(parent) && parent.operatorToken.kind !== ts.SyntaxKind.EqualsToken)) thisReads.push([name, node])
+        if (isUpdate || (isWrite && isBinaryExpression(parent) && parent.operatorToken.kind !== SyntaxKind.EqualsToken)) thisReads.push([name, node])
       } else {
         thisReads.push([name, node])
-        const used = ts.isCallExpression(parent) && parent.expression === node
-        const chained = ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)
-        const aliased = ts.isVariableDeclaration(parent) && parent.initializer === node
+        const used = isCallExpression(parent) && parent.expression === node
+        const chained = isPropertyAccessExpression(parent) || isElementAccessExpression(parent)
+        const aliased = isVariableDeclaration(parent) && parent.initializer === node
         if (field?.kind === 'module' && !used && !chained && !aliased) report('PL106', node, { what: `\`this.${name}\` is passed around as a value` })
       }
     }
     // Assignments inside larger expressions.
-    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment && fnDepth === 0) {
+    if (isBinaryExpression(node) && node.operatorToken.kind >= SyntaxKind.FirstAssignment && node.operatorToken.kind <= SyntaxKind.LastAssignment && fnDepth === 0) {
       const parent = node.parent
-      const statementLevel = ts.isExpressionStatement(parent) || (ts.isForStatement(parent) && (parent.initializer === node || parent.incrementor === node))
+      const statementLevel = isExpressionStatement(parent) || (isForStatement(parent) && (parent.initializer === node || parent.incrementor === node))
       if (!statementLevel && (facts.isPending(node.right) || facts.isPending(node.left))) report('PL111', node, { what: 'An assignment inside a larger expression', how: 'Assign in a statement of its own, then use the variable' })
-      if (statementLevel && (ts.isObjectLiteralExpression(skipOuter(node.left)) || ts.isArrayLiteralExpression(skipOuter(node.left))) && facts.isPending(node.right)) {
+      if (statementLevel && (isObjectLiteralExpression(skipOuter(node.left)) || isArrayLiteralExpression(skipOuter(node.left))) && facts.isPending(node.right)) {
         report('PL111', node, { what: 'A destructuring assignment of a pending value', how: 'Declare new variables: `const { a, b } = value`' })
       }
       const target = skipOuter(node.left)
-      if ((ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) && target.expression.kind !== ts.SyntaxKind.ThisKeyword) {
+      if ((isPropertyAccessExpression(target) || isElementAccessExpression(target)) && target.expression.kind !== SyntaxKind.ThisKeyword) {
         let root: ts.Expression = skipOuter(target.expression)
-        while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression)
+        while (isPropertyAccessExpression(root) || isElementAccessExpression(root)) root = skipOuter(root.expression)
         const holder = skipOuter(target.expression)
         if (facts.mayBeFuture(holder) || (holder !== root && facts.isPending(holder))) report('PL108', node, { what: 'Assigning a property', how: '`const updated = { ...value, field: newValue }`' })
       }
     }
-    if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken) && fnDepth === 0) {
+    if ((isPrefixUnaryExpression(node) || isPostfixUnaryExpression(node)) && (node.operator === SyntaxKind.PlusPlusToken || node.operator === SyntaxKind.MinusMinusToken) && fnDepth === 0) {
       const parent = node.parent
-      const statementLevel = ts.isExpressionStatement(parent) || (ts.isForStatement(parent) && parent.incrementor === node)
+      const statementLevel = isExpressionStatement(parent) || (isForStatement(parent) && parent.incrementor === node)
       if (!statementLevel && facts.isPending(node.operand)) report('PL111', node, { what: 'An increment inside a larger expression', how: 'Increment in a statement of its own' })
     }
-    if (ts.isDeleteExpression(node) && facts.isPending(node.expression)) report('PL108', node, { what: '`delete`', how: 'select the fields you keep into a new object' })
+    if (isDeleteExpression(node) && facts.isPending(node.expression)) report('PL108', node, { what: '`delete`', how: 'select the fields you keep into a new object' })
     // Destructuring defaults and computed keys of pending values.
-    if (ts.isVariableDeclaration(node) && !ts.isIdentifier(node.name) && node.initializer && facts.isPending(node.initializer)) {
+    if (isVariableDeclaration(node) && !isIdentifier(node.name) && node.initializer && facts.isPending(node.initializer)) {
       const bad = (name: ts.BindingName): ts.Node | undefined => {
-        if (ts.isIdentifier(name)) return undefined
+        if (isIdentifier(name)) return undefined
         for (const element of name.elements) {
-          if (!ts.isBindingElement(element)) continue
+          if (!isBindingElement(element)) continue
           if (element.initializer && (facts.isPending(element.initializer) || facts.containsModuleCall(element.initializer))) return element
-          if (element.propertyName && ts.isComputedPropertyName(element.propertyName)) return element
+          if (element.propertyName && isComputedPropertyName(element.propertyName)) return element
           const inner = bad(element.name)
           if (inner) return inner
         }

@@ -5,7 +5,24 @@
  * user expressions and replacements of the punctuation between them, so that every user
  * statement stays on its line; a replaced range keeps its line breaks.
  */
-import ts from 'typescript'
+import type ts from 'typescript'
+// Per-node calls use named imports: TypeScript's namespace object has thousands of properties, so V8
+// keeps it in dictionary mode and every `ts.isX(node)` pays a hash lookup (a fifth of compile time).
+import {
+  NodeFlags, SyntaxKind, forEachChild, isArrayBindingPattern, isArrayLiteralExpression,
+  isAsExpression, isAwaitExpression, isBinaryExpression, isBlock, isCallExpression,
+  isComputedPropertyName, isConditionalExpression, isDeleteExpression, isDoStatement,
+  isElementAccessExpression, isExpression, isExpressionStatement, isForInStatement,
+  isForOfStatement, isForStatement, isIdentifier, isIfStatement, isNewExpression,
+  isNonNullExpression, isNumericLiteral, isObjectLiteralExpression, isOmittedExpression,
+  isOptionalChain, isParenthesizedExpression, isPostfixUnaryExpression, isPrefixUnaryExpression,
+  isPrivateIdentifier, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement,
+  isSatisfiesExpression, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement,
+  isStringLiteral, isStringLiteralLike, isSwitchStatement, isTaggedTemplateExpression,
+  isTemplateExpression, isThrowStatement, isTryStatement, isTypeAssertionExpression,
+  isTypeOfExpression, isVariableDeclarationList, isVariableStatement, isVoidExpression,
+  isWhileStatement, tokenToString,
+} from 'typescript'
 import type MagicString from 'magic-string'
 import type { GraphNode, NodeKind, OutputShape, SourceLocation } from '../../src/graph/types.js'
 import type { StatementPlan } from './classify.js'
@@ -132,7 +149,7 @@ class Lowerer {
     const forward = facts.candidate.forward
     const inputs: string[] = []
     forward.parameters.forEach((parameter, index) => {
-      const name = ts.isIdentifier(parameter.name) ? parameter.name.text : `input${index}`
+      const name = isIdentifier(parameter.name) ? parameter.name.text : `input${index}`
       const id = this.ids.take(name)
       inputs.push(id)
       this.nodes.push({ id, kind: 'input', inputs: [], label: name, module: '' })
@@ -146,7 +163,7 @@ class Lowerer {
     const body = forward.body!
     ms.appendLeft(body.getStart(this.sf) + 1, ` const ${this.$} = ${this.input.enterName}(this);`)
     if (this.input.dropAsync) {
-      const modifier = forward.modifiers?.find((item) => item.kind === ts.SyntaxKind.AsyncKeyword)
+      const modifier = forward.modifiers?.find((item) => item.kind === SyntaxKind.AsyncKeyword)
       if (modifier) this.replace(modifier.getStart(this.sf), skipSpace(this.input.parsed.source, modifier.end), '')
     }
     this.list(body.statements, body.end - 1, '')
@@ -206,8 +223,8 @@ class Lowerer {
   }
 
   private bindingOf(node: ts.Node): Binding | undefined {
-    const inner = ts.isExpression(node) ? skipOuter(node) : node
-    return ts.isIdentifier(inner) ? this.input.facts.binding(inner) : undefined
+    const inner = isExpression(node) ? skipOuter(node) : node
+    return isIdentifier(inner) ? this.input.facts.binding(inner) : undefined
   }
 
   private depsOf(binding: Binding): string[] {
@@ -240,7 +257,7 @@ class Lowerer {
       }
       if (plan.kind === 'loop-after') {
         const names = plan.bindings.map((binding) => binding.name)
-        const keyword = ts.isWhileStatement(statement) ? 'while' : ts.isDoStatement(statement) ? 'do' : 'for'
+        const keyword = isWhileStatement(statement) ? 'while' : isDoStatement(statement) ? 'do' : 'for'
         const id = this.node('await', keyword, plan.bindings.flatMap((binding) => this.depsOf(binding)), statement, { label: keyword })
         if (this.region === undefined && this.output === undefined) this.output = { node: id }
         this.pre(this.start(statement), `return ${this.$}.after(${q(id)}, [${names.join(', ')}], ([${names.join(', ')}]) => { `)
@@ -277,7 +294,7 @@ class Lowerer {
 
   /** A branch (a block or one statement) lowered as a list ending with `fall`. */
   private branch(statement: ts.Statement, fall: string): void {
-    if (ts.isBlock(statement)) {
+    if (isBlock(statement)) {
       this.list(statement.statements, statement.end - 1, fall)
       return
     }
@@ -289,7 +306,7 @@ class Lowerer {
   /** An `if` (or block) after which the rest continues in `fall`; returns the cond id, if any. */
   private continuation(statement: ts.Statement, plan: StatementPlan, fall: string): string | undefined {
     const $ = this.$
-    if (plan.kind === 'block-continue' && ts.isBlock(statement)) {
+    if (plan.kind === 'block-continue' && isBlock(statement)) {
       this.list(statement.statements, statement.end - 1, fall)
       return undefined
     }
@@ -352,10 +369,10 @@ class Lowerer {
   /** The head of a for..of over items that may be pending; patterns are destructured in the body. */
   private loopHead(statement: ts.ForOfStatement, parent: string | undefined): { head: string; prologue: string; param: string } {
     const initializer = statement.initializer
-    if (!ts.isVariableDeclarationList(initializer)) return { head: this.text(initializer), prologue: '', param: this.text(initializer) }
+    if (!isVariableDeclarationList(initializer)) return { head: this.text(initializer), prologue: '', param: this.text(initializer) }
     const declaration = initializer.declarations[0]!
-    const keyword = initializer.flags & ts.NodeFlags.Const ? 'const' : initializer.flags & ts.NodeFlags.Let ? 'let' : 'var'
-    if (ts.isIdentifier(declaration.name)) {
+    const keyword = initializer.flags & NodeFlags.Const ? 'const' : initializer.flags & NodeFlags.Let ? 'let' : 'var'
+    if (isIdentifier(declaration.name)) {
       const binding = this.input.facts.binding(declaration.name)
       if (binding && parent) {
         this.deps.set(binding, [parent])
@@ -371,7 +388,7 @@ class Lowerer {
   }
 
   private loopBody(body: ts.Statement, prologue: string): void {
-    if (ts.isBlock(body)) {
+    if (isBlock(body)) {
       if (prologue) this.post(this.start(body) + 1, ` ${prologue}`)
       this.list(body.statements, body.end - 1, '')
       return
@@ -383,44 +400,44 @@ class Lowerer {
 
   private statement(statement: ts.Statement): void {
     const plan = this.input.plans.get(statement)
-    if (ts.isVariableStatement(statement)) return this.declarations(statement.declarationList)
-    if (ts.isExpressionStatement(statement)) return this.expressionStatement(statement)
-    if (ts.isReturnStatement(statement)) {
+    if (isVariableStatement(statement)) return this.declarations(statement.declarationList)
+    if (isExpressionStatement(statement)) return this.expressionStatement(statement)
+    if (isReturnStatement(statement)) {
       if (!statement.expression) return
       const value = this.expression(statement.expression, 'return')
       if (this.region === undefined && this.output === undefined) this.output = value.shape
       return
     }
-    if (ts.isThrowStatement(statement)) {
+    if (isThrowStatement(statement)) {
       const value = this.expression(statement.expression)
       const id = this.node('effect', 'throw', value.deps, statement, { label: 'throw' })
       this.replace(this.start(statement), this.start(statement.expression), `return ${this.$}.effect(${q(id)}, [`)
       this.post(statement.expression.end, `], ($0) => { throw $0 }, ${this.loc(statement)})`)
       return
     }
-    if (ts.isBlock(statement)) return this.list(statement.statements, statement.end - 1, '')
-    if (ts.isTryStatement(statement) && plan?.kind === 'try-attempt') return this.attempt(statement, plan)
-    if (ts.isIfStatement(statement)) {
+    if (isBlock(statement)) return this.list(statement.statements, statement.end - 1, '')
+    if (isTryStatement(statement) && plan?.kind === 'try-attempt') return this.attempt(statement, plan)
+    if (isIfStatement(statement)) {
       if (plan?.kind === 'if-values') return this.ifValues(statement, plan)
       this.expression(statement.expression)
       this.nested(statement.thenStatement)
       if (statement.elseStatement) this.nested(statement.elseStatement)
       return
     }
-    if (ts.isForOfStatement(statement)) {
+    if (isForOfStatement(statement)) {
       if (plan?.kind === 'for-map') return this.forMap(statement, plan.snapshot)
       this.expression(statement.expression)
       return this.nested(statement.statement)
     }
-    if (ts.isForStatement(statement)) {
+    if (isForStatement(statement)) {
       if (statement.initializer) {
-        if (ts.isVariableDeclarationList(statement.initializer)) this.declarations(statement.initializer)
+        if (isVariableDeclarationList(statement.initializer)) this.declarations(statement.initializer)
         else this.expression(statement.initializer)
       }
       return this.nested(statement.statement)
     }
-    if (ts.isWhileStatement(statement) || ts.isDoStatement(statement) || ts.isForInStatement(statement)) return this.nested(statement.statement)
-    if (ts.isSwitchStatement(statement)) {
+    if (isWhileStatement(statement) || isDoStatement(statement) || isForInStatement(statement)) return this.nested(statement.statement)
+    if (isSwitchStatement(statement)) {
       for (const clause of statement.caseBlock.clauses) this.list(clause.statements, clause.end, '')
       return
     }
@@ -428,7 +445,7 @@ class Lowerer {
 
   /** A statement nested in a plain if or loop. */
   private nested(statement: ts.Statement): void {
-    if (ts.isBlock(statement)) this.list(statement.statements, statement.end - 1, '')
+    if (isBlock(statement)) this.list(statement.statements, statement.end - 1, '')
     else this.statement(statement)
   }
 
@@ -569,7 +586,7 @@ class Lowerer {
   private declarations(list: ts.VariableDeclarationList): void {
     for (const declaration of list.declarations) {
       if (!declaration.initializer) continue
-      if (ts.isIdentifier(declaration.name)) {
+      if (isIdentifier(declaration.name)) {
         // `$s1` holds the value of a switch rewritten as an if chain (desugar.ts).
         const value = this.expression(declaration.initializer, /^\$s\d+$/.test(declaration.name.text) ? 'switch' : declaration.name.text)
         const binding = this.input.facts.binding(declaration.name)
@@ -593,7 +610,7 @@ class Lowerer {
     const $ = this.$
     const out: string[] = []
     const assign = (name: ts.BindingName, expression: string, nodeDeps: string[]) => {
-      if (ts.isIdentifier(name)) {
+      if (isIdentifier(name)) {
         out.push(`${name.text} = ${expression}`)
         const binding = this.input.facts.binding(name)
         if (binding) {
@@ -609,15 +626,15 @@ class Lowerer {
     const walk = (current: ts.BindingPattern, from: string, fromDeps: string[]) => {
       const taken: string[] = []
       current.elements.forEach((element, index) => {
-        if (ts.isOmittedExpression(element)) return
-        const nameText = ts.isIdentifier(element.name) ? element.name.text : 'item'
+        if (isOmittedExpression(element)) return
+        const nameText = isIdentifier(element.name) ? element.name.text : 'item'
         if (element.dotDotDotToken) {
-          const rest = ts.isArrayBindingPattern(current) ? `($0) => $0.slice(${index})` : `({ ${taken.map((key, position) => `${JSON.stringify(key)}: $${position + 1}`).join(', ')}${taken.length > 0 ? ', ' : ''}...$r }) => $r`
+          const rest = isArrayBindingPattern(current) ? `($0) => $0.slice(${index})` : `({ ${taken.map((key, position) => `${JSON.stringify(key)}: $${position + 1}`).join(', ')}${taken.length > 0 ? ', ' : ''}...$r }) => $r`
           const id = this.node('derive', nameText, fromDeps, at, { label: '...rest' })
           assign(element.name, `${$}.derive(${q(id)}, [${from}], ${rest}, ${this.loc(at)}, '...rest')`, [id])
           return
         }
-        const key = ts.isArrayBindingPattern(current) ? index : element.propertyName ? (ts.isIdentifier(element.propertyName) || ts.isStringLiteral(element.propertyName) || ts.isNumericLiteral(element.propertyName) ? element.propertyName.text : nameText) : nameText
+        const key = isArrayBindingPattern(current) ? index : element.propertyName ? (isIdentifier(element.propertyName) || isStringLiteral(element.propertyName) || isNumericLiteral(element.propertyName) ? element.propertyName.text : nameText) : nameText
         if (typeof key === 'string') taken.push(key)
         const id = this.node('select', typeof key === 'string' ? key : nameText, fromDeps, at, { key })
         let expression = `${$}.select(${q(id)}, ${from}, ${JSON.stringify(key)}, ${this.loc(at)})`
@@ -630,7 +647,7 @@ class Lowerer {
         assign(element.name, expression, valueDeps)
       })
     }
-    if (ts.isIdentifier(pattern)) assign(pattern, source, deps)
+    if (isIdentifier(pattern)) assign(pattern, source, deps)
     else walk(pattern, source, deps)
     return out
   }
@@ -639,16 +656,16 @@ class Lowerer {
     const { facts } = this.input
     const $ = this.$
     let expression = skipOuter(statement.expression)
-    if (ts.isAwaitExpression(expression) && facts.isPending(expression.expression)) {
+    if (isAwaitExpression(expression) && facts.isPending(expression.expression)) {
       this.replace(this.start(expression), this.start(expression.expression), '')
       expression = skipOuter(expression.expression)
     }
-    if (ts.isBinaryExpression(expression) && expression.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && expression.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+    if (isBinaryExpression(expression) && expression.operatorToken.kind >= SyntaxKind.FirstAssignment && expression.operatorToken.kind <= SyntaxKind.LastAssignment) {
       const target = skipOuter(expression.left)
       const operator = expression.operatorToken.kind
-      const local = ts.isIdentifier(target) ? facts.binding(target) : undefined
+      const local = isIdentifier(target) ? facts.binding(target) : undefined
       if (local) {
-        if (operator === ts.SyntaxKind.EqualsToken) {
+        if (operator === SyntaxKind.EqualsToken) {
           const value = this.expression(expression.right, local.name)
           this.deps.set(local, value.deps)
           this.shapes.set(local, value.shape)
@@ -656,7 +673,7 @@ class Lowerer {
         }
         if (!facts.isPending(expression.right) && !local.pending) return
         const right = this.expression(expression.right)
-        const op = ts.tokenToString(operator)!.slice(0, -1)
+        const op = tokenToString(operator)!.slice(0, -1)
         const inputs = [...this.depsOf(local), ...right.deps]
         const render = op === '+' && (local.stringish || facts.isStringish(expression.right))
         const id = render ? this.node('render', local.name, inputs, expression, { template: inputs.map(() => '').concat('') }) : this.node('derive', local.name, inputs, expression, { label: op })
@@ -667,23 +684,23 @@ class Lowerer {
         return
       }
       // A property of a local object or array: a holder; the value is kept as it is.
-      if ((ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) && this.localRoot(target)) {
-        if (ts.isElementAccessExpression(target)) this.expression(target.argumentExpression)
+      if ((isPropertyAccessExpression(target) || isElementAccessExpression(target)) && this.localRoot(target)) {
+        if (isElementAccessExpression(target)) this.expression(target.argumentExpression)
         this.expression(expression.right)
         return
       }
       // `this.x = value`, a global, a property of something outside: a side effect.
       const right = this.expression(expression.right)
-      const name = ts.isPropertyAccessExpression(target) ? target.name.text : ts.isIdentifier(target) ? target.text : 'assign'
-      const id = this.node('effect', name, right.deps, statement, { label: `${this.text(target)} ${ts.tokenToString(operator)}` })
+      const name = isPropertyAccessExpression(target) ? target.name.text : isIdentifier(target) ? target.text : 'assign'
+      const id = this.node('effect', name, right.deps, statement, { label: `${this.text(target)} ${tokenToString(operator)}` })
       this.replace(this.start(expression), this.start(expression.right), `${$}.effect(${q(id)}, [`)
-      this.post(expression.right.end, `], ($0) => { ${this.text(target)} ${ts.tokenToString(operator)} $0 }, ${this.loc(statement)})`)
+      this.post(expression.right.end, `], ($0) => { ${this.text(target)} ${tokenToString(operator)} $0 }, ${this.loc(statement)})`)
       return
     }
-    if ((ts.isPrefixUnaryExpression(expression) || ts.isPostfixUnaryExpression(expression)) && (expression.operator === ts.SyntaxKind.PlusPlusToken || expression.operator === ts.SyntaxKind.MinusMinusToken)) {
+    if ((isPrefixUnaryExpression(expression) || isPostfixUnaryExpression(expression)) && (expression.operator === SyntaxKind.PlusPlusToken || expression.operator === SyntaxKind.MinusMinusToken)) {
       const target = skipOuter(expression.operand)
-      const local = ts.isIdentifier(target) ? facts.binding(target) : undefined
-      const op = expression.operator === ts.SyntaxKind.PlusPlusToken ? '++' : '--'
+      const local = isIdentifier(target) ? facts.binding(target) : undefined
+      const op = expression.operator === SyntaxKind.PlusPlusToken ? '++' : '--'
       if (local) {
         if (!local.pending) return
         const id = this.node('derive', local.name, this.depsOf(local), expression, { label: op })
@@ -691,22 +708,22 @@ class Lowerer {
         this.deps.set(local, [id])
         return
       }
-      if ((ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) && this.localRoot(target)) return
-      const id = this.node('effect', ts.isPropertyAccessExpression(target) ? target.name.text : 'update', [], statement, { label: this.text(expression) })
+      if ((isPropertyAccessExpression(target) || isElementAccessExpression(target)) && this.localRoot(target)) return
+      const id = this.node('effect', isPropertyAccessExpression(target) ? target.name.text : 'update', [], statement, { label: this.text(expression) })
       this.replace(this.start(expression), expression.end, `${$}.effect(${q(id)}, [], () => { ${this.text(expression)} }, ${this.loc(statement)})`)
       return
     }
-    if (ts.isCallExpression(expression)) {
+    if (isCallExpression(expression)) {
       const callee = skipOuter(expression.expression)
       if (facts.moduleCall(expression) || facts.plaitHelper(expression) || this.compiledCallbackCall(expression)) {
         this.expression(expression)
         return
       }
-      if (callee.kind === ts.SyntaxKind.SuperKeyword || (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.SuperKeyword)) {
+      if (callee.kind === SyntaxKind.SuperKeyword || (isPropertyAccessExpression(callee) && callee.expression.kind === SyntaxKind.SuperKeyword)) {
         for (const argument of expression.arguments) this.expression(argument)
         return
       }
-      if (ts.isPropertyAccessExpression(callee) && mutatingMethods.has(callee.name.text) && this.localRoot(callee.expression) && !facts.mayBeFuture(callee.expression)) {
+      if (isPropertyAccessExpression(callee) && mutatingMethods.has(callee.name.text) && this.localRoot(callee.expression) && !facts.mayBeFuture(callee.expression)) {
         for (const argument of expression.arguments) this.expression(argument)
         return
       }
@@ -719,13 +736,13 @@ class Lowerer {
   /** Whether `expression` is rooted at a local binding that is not a future (an array or object forward() made). */
   private localRoot(expression: ts.Expression): boolean {
     let root = skipOuter(expression)
-    while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression)
-    return ts.isIdentifier(root) && this.input.facts.binding(root) !== undefined
+    while (isPropertyAccessExpression(root) || isElementAccessExpression(root)) root = skipOuter(root.expression)
+    return isIdentifier(root) && this.input.facts.binding(root) !== undefined
   }
 
   private compiledCallbackCall(call: ts.CallExpression): boolean {
     const callee = skipOuter(call.expression)
-    if (!ts.isPropertyAccessExpression(callee) || (callee.name.text !== 'map' && callee.name.text !== 'forEach')) return false
+    if (!isPropertyAccessExpression(callee) || (callee.name.text !== 'map' && callee.name.text !== 'forEach')) return false
     const callback = call.arguments[0]
     return callback !== undefined && isFunctionLike(skipOuter(callback)) && this.input.facts.containsModuleCall(callback)
   }
@@ -738,33 +755,33 @@ class Lowerer {
     if (!facts.isPending(node)) return this.constant(node)
     // The binding's name goes to the top node, before any node inside takes it.
     if (name !== undefined && !name.startsWith('\0') && this.makesNode(node)) name = `\0${this.ids.take(name)}`
-    if (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isSatisfiesExpression(node) || ts.isTypeAssertionExpression(node)) return this.expression(node.expression, name)
-    if (ts.isAwaitExpression(node)) {
+    if (isParenthesizedExpression(node) || isAsExpression(node) || isNonNullExpression(node) || isSatisfiesExpression(node) || isTypeAssertionExpression(node)) return this.expression(node.expression, name)
+    if (isAwaitExpression(node)) {
       this.replace(this.start(node), this.start(node.expression), '')
       return this.expression(node.expression, name)
     }
-    if (ts.isIdentifier(node)) {
+    if (isIdentifier(node)) {
       const binding = facts.binding(node)
       const deps = binding ? this.depsOf(binding) : []
       return { pending: true, deps, shape: (binding && this.shapes.get(binding)) ?? (deps.length === 1 ? { node: deps[0]! } : { literal: null }) }
     }
-    if (ts.isCallExpression(node)) return this.call(node, name, false)
-    if (ts.isTemplateExpression(node)) return this.template(node, name)
-    if (ts.isBinaryExpression(node)) return this.binary(node, name)
-    if (ts.isPrefixUnaryExpression(node) || ts.isTypeOfExpression(node) || ts.isVoidExpression(node)) {
-      const operand = ts.isPrefixUnaryExpression(node) ? node.operand : node.expression
-      const op = ts.isTypeOfExpression(node) ? 'typeof ' : ts.isVoidExpression(node) ? 'void ' : ts.tokenToString(node.operator)!
+    if (isCallExpression(node)) return this.call(node, name, false)
+    if (isTemplateExpression(node)) return this.template(node, name)
+    if (isBinaryExpression(node)) return this.binary(node, name)
+    if (isPrefixUnaryExpression(node) || isTypeOfExpression(node) || isVoidExpression(node)) {
+      const operand = isPrefixUnaryExpression(node) ? node.operand : node.expression
+      const op = isTypeOfExpression(node) ? 'typeof ' : isVoidExpression(node) ? 'void ' : tokenToString(node.operator)!
       const value = this.expression(operand)
       const id = this.node('derive', name ?? 'derive', value.deps, node, { label: op.trim() })
       this.replace(this.start(node), this.start(operand), `${this.$}.derive(${q(id)}, [`)
       this.post(node.end, `], ($0) => ${op}$0, ${this.loc(node)}, ${q(op.trim())})`)
       return this.result(id)
     }
-    if (ts.isConditionalExpression(node)) return this.conditional(node, name)
-    if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) return this.access(node, name)
-    if (ts.isArrayLiteralExpression(node)) return this.arrayLiteral(node, name)
-    if (ts.isObjectLiteralExpression(node)) return this.objectLiteral(node, name)
-    if (ts.isNewExpression(node) && node.arguments && !node.arguments.some(ts.isSpreadElement)) {
+    if (isConditionalExpression(node)) return this.conditional(node, name)
+    if (isPropertyAccessExpression(node) || isElementAccessExpression(node)) return this.access(node, name)
+    if (isArrayLiteralExpression(node)) return this.arrayLiteral(node, name)
+    if (isObjectLiteralExpression(node)) return this.objectLiteral(node, name)
+    if (isNewExpression(node) && node.arguments && !node.arguments.some(isSpreadElement)) {
       const values = node.arguments.map((argument) => this.expression(argument))
       const id = this.node('derive', name ?? 'new', values.flatMap((value) => value.deps), node, { label: `new ${this.text(node.expression)}()` })
       this.replace(this.start(node), node.arguments.pos, `${this.$}.derive(${q(id)}, [`)
@@ -777,17 +794,17 @@ class Lowerer {
   /** Whether lowering `node` makes a node of its own (not a plain identifier or literal). */
   private makesNode(node: ts.Expression): boolean {
     const inner = skipOuter(node)
-    if (ts.isAwaitExpression(inner)) return this.makesNode(inner.expression)
-    if (ts.isIdentifier(inner)) return false
-    if (ts.isArrayLiteralExpression(inner)) return inner.elements.some((element) => ts.isOmittedExpression(element) || (ts.isSpreadElement(element) && this.input.facts.isPending(element.expression)))
-    if (ts.isObjectLiteralExpression(inner)) return inner.properties.some((property) => !ts.isPropertyAssignment(property) && !ts.isShorthandPropertyAssignment(property))
-    if (ts.isConditionalExpression(inner)) return this.input.facts.isPending(inner.condition)
-    if (ts.isBinaryExpression(inner) && (inner.operatorToken.kind === ts.SyntaxKind.CommaToken || ((inner.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || inner.operatorToken.kind === ts.SyntaxKind.BarBarToken || inner.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) && !this.input.facts.isPending(inner.left)))) return false
-    if (ts.isCallExpression(inner)) {
+    if (isAwaitExpression(inner)) return this.makesNode(inner.expression)
+    if (isIdentifier(inner)) return false
+    if (isArrayLiteralExpression(inner)) return inner.elements.some((element) => isOmittedExpression(element) || (isSpreadElement(element) && this.input.facts.isPending(element.expression)))
+    if (isObjectLiteralExpression(inner)) return inner.properties.some((property) => !isPropertyAssignment(property) && !isShorthandPropertyAssignment(property))
+    if (isConditionalExpression(inner)) return this.input.facts.isPending(inner.condition)
+    if (isBinaryExpression(inner) && (inner.operatorToken.kind === SyntaxKind.CommaToken || ((inner.operatorToken.kind === SyntaxKind.AmpersandAmpersandToken || inner.operatorToken.kind === SyntaxKind.BarBarToken || inner.operatorToken.kind === SyntaxKind.QuestionQuestionToken) && !this.input.facts.isPending(inner.left)))) return false
+    if (isCallExpression(inner)) {
       const callee = skipOuter(inner.expression)
-      if (callee.kind === ts.SyntaxKind.SuperKeyword || (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.SuperKeyword)) return false
-      if (ts.isPropertyAccessExpression(callee) && this.compiledCallbackCall(inner) && !this.input.facts.isPending(callee.expression)) return false
-      if (!this.input.facts.moduleCall(inner) && !inner.arguments.some((argument) => this.input.facts.isPending(argument) || (isFunctionLike(skipOuter(argument)) && this.input.facts.containsModuleCall(argument))) && !(ts.isPropertyAccessExpression(callee) && this.input.facts.isPending(callee.expression)) && !(ts.isElementAccessExpression(callee) && this.input.facts.isPending(callee.expression))) return false
+      if (callee.kind === SyntaxKind.SuperKeyword || (isPropertyAccessExpression(callee) && callee.expression.kind === SyntaxKind.SuperKeyword)) return false
+      if (isPropertyAccessExpression(callee) && this.compiledCallbackCall(inner) && !this.input.facts.isPending(callee.expression)) return false
+      if (!this.input.facts.moduleCall(inner) && !inner.arguments.some((argument) => this.input.facts.isPending(argument) || (isFunctionLike(skipOuter(argument)) && this.input.facts.containsModuleCall(argument))) && !(isPropertyAccessExpression(callee) && this.input.facts.isPending(callee.expression)) && !(isElementAccessExpression(callee) && this.input.facts.isPending(callee.expression))) return false
     }
     return true
   }
@@ -795,9 +812,9 @@ class Lowerer {
   /** A value with no pending part: left as it is. */
   private constant(node: ts.Expression): Value {
     const inner = skipOuter(node)
-    if (ts.isStringLiteralLike(inner)) return { ...plain, shape: { literal: inner.text } }
-    if (ts.isNumericLiteral(inner)) return { ...plain, shape: { literal: Number(inner.text) } }
-    if (inner.kind === ts.SyntaxKind.TrueKeyword || inner.kind === ts.SyntaxKind.FalseKeyword) return { ...plain, shape: { literal: inner.kind === ts.SyntaxKind.TrueKeyword } }
+    if (isStringLiteralLike(inner)) return { ...plain, shape: { literal: inner.text } }
+    if (isNumericLiteral(inner)) return { ...plain, shape: { literal: Number(inner.text) } }
+    if (inner.kind === SyntaxKind.TrueKeyword || inner.kind === SyntaxKind.FalseKeyword) return { ...plain, shape: { literal: inner.kind === SyntaxKind.TrueKeyword } }
     return plain
   }
 
@@ -810,11 +827,11 @@ class Lowerer {
     const found: Binding[] = []
     const visit = (node: ts.Node): void => {
       if (exclude && node === exclude) return
-      if (ts.isIdentifier(node)) {
+      if (isIdentifier(node)) {
         const binding = this.input.facts.binding(node)
         if (binding && !within(binding.decl, region) && (binding.pending || binding.reassigned) && !found.includes(binding)) found.push(binding)
       }
-      ts.forEachChild(node, visit)
+      forEachChild(node, visit)
     }
     visit(region)
     return found
@@ -857,9 +874,9 @@ class Lowerer {
     }
     const callee = skipOuter(node.expression)
     const callbacks = node.arguments.some((argument) => isFunctionLike(skipOuter(argument)))
-    const spreads = node.arguments.some((argument) => ts.isSpreadElement(argument) && facts.isPending(argument.expression))
+    const spreads = node.arguments.some((argument) => isSpreadElement(argument) && facts.isPending(argument.expression))
     // `String(x)`: a render.
-    if (!effect && ts.isIdentifier(callee) && callee.text === 'String' && !facts.binding(callee) && node.arguments.length === 1 && !spreads) {
+    if (!effect && isIdentifier(callee) && callee.text === 'String' && !facts.binding(callee) && node.arguments.length === 1 && !spreads) {
       const argument = node.arguments[0]!
       const value = this.expression(argument)
       const id = this.node('render', name ?? 'render', value.deps, node, { template: ['', ''] })
@@ -868,7 +885,7 @@ class Lowerer {
       return this.result(id)
     }
     // `.map()` / `.forEach()` with a callback that calls modules: compiled in place.
-    if (this.compiledCallbackCall(node) && ts.isPropertyAccessExpression(callee)) {
+    if (this.compiledCallbackCall(node) && isPropertyAccessExpression(callee)) {
       const callback = skipOuter(node.arguments[0]!) as ts.ArrowFunction | ts.FunctionExpression
       if (!facts.isPending(callee.expression)) {
         this.callback(callback, undefined)
@@ -882,12 +899,12 @@ class Lowerer {
       this.replace(node.arguments[0]!.end, node.end, `, ${this.loc(node)}, true)`)
       return this.result(id)
     }
-    const label = ts.isPropertyAccessExpression(callee) ? `.${callee.name.text}()` : ts.isIdentifier(callee) ? `${callee.text}()` : `${this.text(callee)}()`
-    const base = name ?? (ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : kind)
-    const methodOn = ts.isPropertyAccessExpression(callee) && !callee.questionDotToken && !ts.isOptionalChain(node) ? callee : undefined
+    const label = isPropertyAccessExpression(callee) ? `.${callee.name.text}()` : isIdentifier(callee) ? `${callee.text}()` : `${this.text(callee)}()`
+    const base = name ?? (isPropertyAccessExpression(callee) ? callee.name.text : isIdentifier(callee) ? callee.text : kind)
+    const methodOn = isPropertyAccessExpression(callee) && !callee.questionDotToken && !isOptionalChain(node) ? callee : undefined
     const receiverPending = methodOn !== undefined && facts.isPending(methodOn.expression)
     const receiverLocal = methodOn !== undefined && this.localRoot(methodOn.expression)
-    if (ts.isOptionalChain(node) || spreads || (callbacks && !methodOn) || (!methodOn && !ts.isIdentifier(callee) && !this.isStaticPath(callee))) {
+    if (isOptionalChain(node) || spreads || (callbacks && !methodOn) || (!methodOn && !isIdentifier(callee) && !this.isStaticPath(callee))) {
       return this.closure(node, name ?? base, kind, label)
     }
     // `list.push(value)` on an array forward() made (it may hold pending values): it runs now, in place.
@@ -937,13 +954,13 @@ class Lowerer {
     let found = false
     const visit = (child: ts.Node): void => {
       if (found) return
-      if (ts.isExpressionStatement(child)) {
+      if (isExpressionStatement(child)) {
         let expression = skipOuter(child.expression)
-        if (ts.isAwaitExpression(expression)) expression = skipOuter(expression.expression)
-        if (ts.isCallExpression(expression) || ts.isDeleteExpression(expression)) found = true
-        else if (ts.isBinaryExpression(expression) && expression.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && expression.operatorToken.kind <= ts.SyntaxKind.LastAssignment && !ts.isIdentifier(skipOuter(expression.left))) found = true
+        if (isAwaitExpression(expression)) expression = skipOuter(expression.expression)
+        if (isCallExpression(expression) || isDeleteExpression(expression)) found = true
+        else if (isBinaryExpression(expression) && expression.operatorToken.kind >= SyntaxKind.FirstAssignment && expression.operatorToken.kind <= SyntaxKind.LastAssignment && !isIdentifier(skipOuter(expression.left))) found = true
       }
-      ts.forEachChild(child, visit)
+      forEachChild(child, visit)
     }
     visit(node)
     return found
@@ -952,8 +969,8 @@ class Lowerer {
   /** `a`, `a.b.c`, `this.helper`: a callee that can be written again later. */
   private isStaticPath(expression: ts.Expression): boolean {
     const inner = skipOuter(expression)
-    if (ts.isIdentifier(inner) || inner.kind === ts.SyntaxKind.ThisKeyword) return true
-    return ts.isPropertyAccessExpression(inner) && !inner.questionDotToken && this.isStaticPath(inner.expression)
+    if (isIdentifier(inner) || inner.kind === SyntaxKind.ThisKeyword) return true
+    return isPropertyAccessExpression(inner) && !inner.questionDotToken && this.isStaticPath(inner.expression)
   }
 
   /** A callback compiled in place; `parent` is the map node it runs under, if the array may be pending. */
@@ -975,7 +992,7 @@ class Lowerer {
       this.post(fn.end, `)(${snapshot.join(', ')})`)
     }
     const body = fn.body
-    if (ts.isBlock(body)) this.list(body.statements, body.end - 1, '')
+    if (isBlock(body)) this.list(body.statements, body.end - 1, '')
     else this.expression(body)
     this.region = saved
   }
@@ -1007,7 +1024,7 @@ class Lowerer {
     const { facts } = this.input
     const $ = this.$
     const operator = node.operatorToken.kind
-    if (operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.BarBarToken || operator === ts.SyntaxKind.QuestionQuestionToken) {
+    if (operator === SyntaxKind.AmpersandAmpersandToken || operator === SyntaxKind.BarBarToken || operator === SyntaxKind.QuestionQuestionToken) {
       if (!facts.isPending(node.left)) {
         this.expression(node.left)
         const right = this.expression(node.right)
@@ -1017,25 +1034,25 @@ class Lowerer {
       let testDeps = left.deps
       let prefix = `${$}.cond(`
       let testId: string | undefined
-      if (operator === ts.SyntaxKind.QuestionQuestionToken) {
+      if (operator === SyntaxKind.QuestionQuestionToken) {
         testId = this.node('derive', 'nullish', left.deps, node, { label: '??' })
         testDeps = [testId]
       }
-      const id = this.node('cond', name ?? 'cond', testDeps, node, { label: ts.tokenToString(operator)! })
+      const id = this.node('cond', name ?? 'cond', testDeps, node, { label: tokenToString(operator)! })
       if (testId) prefix = `${$}.cond(${q(id)}, ${$}.derive(${q(testId)}, [`
       else prefix = `${$}.cond(${q(id)}, `
       const { wrapStart, wrapEnd } = this.snapshotWrap(node.right)
       const saved = this.region
-      this.region = { parent: id, branch: operator === ts.SyntaxKind.BarBarToken ? 'else' : operator === ts.SyntaxKind.QuestionQuestionToken ? 'else' : 'then' }
+      this.region = { parent: id, branch: operator === SyntaxKind.BarBarToken ? 'else' : operator === SyntaxKind.QuestionQuestionToken ? 'else' : 'then' }
       this.expression(node.right)
       this.region = saved
       const ordered = this.hasCalls(node.right) ? ', true' : ''
       this.pre(this.start(node.left), prefix)
       const loc = this.loc(node)
-      if (operator === ts.SyntaxKind.AmpersandAmpersandToken) {
+      if (operator === SyntaxKind.AmpersandAmpersandToken) {
         this.replace(node.left.end, this.start(node.right), `, ${wrapStart}() => (`)
         this.post(node.right.end, `)${wrapEnd}, ($v) => $v, ${loc}${ordered})`)
-      } else if (operator === ts.SyntaxKind.BarBarToken) {
+      } else if (operator === SyntaxKind.BarBarToken) {
         this.replace(node.left.end, this.start(node.right), `, ($v) => $v, ${wrapStart}() => (`)
         this.post(node.right.end, `)${wrapEnd}, ${loc}${ordered})`)
       } else {
@@ -1044,12 +1061,12 @@ class Lowerer {
       }
       return this.result(id)
     }
-    if (operator === ts.SyntaxKind.PlusToken && facts.isStringish(node)) {
+    if (operator === SyntaxKind.PlusToken && facts.isStringish(node)) {
       // A chain of concatenations: one render over every operand.
       const operands: ts.Expression[] = []
       const flatten = (expression: ts.Expression): void => {
         const inner = skipOuter(expression)
-        if (inner === expression && ts.isBinaryExpression(inner) && inner.operatorToken.kind === ts.SyntaxKind.PlusToken && facts.isStringish(inner)) {
+        if (inner === expression && isBinaryExpression(inner) && inner.operatorToken.kind === SyntaxKind.PlusToken && facts.isStringish(inner)) {
           flatten(inner.left)
           operands.push(inner.right)
         } else operands.push(expression)
@@ -1066,7 +1083,7 @@ class Lowerer {
             inputs.push(dep)
             graphParts.push('')
           }
-        } else graphParts[graphParts.length - 1] += ts.isStringLiteralLike(inner) ? inner.text : `\${${this.text(operand)}}`
+        } else graphParts[graphParts.length - 1] += isStringLiteralLike(inner) ? inner.text : `\${${this.text(operand)}}`
       })
       const id = this.node('render', name ?? 'render', inputs, node, { template: graphParts })
       this.pre(this.start(operands[0]!), `${$}.render(${q(id)}, ${JSON.stringify(operands.map(() => '').concat(''))}, [`)
@@ -1074,16 +1091,16 @@ class Lowerer {
       this.post(operands[operands.length - 1]!.end, `], ${this.loc(node)})`)
       return this.result(id)
     }
-    if (operator === ts.SyntaxKind.CommaToken) {
+    if (operator === SyntaxKind.CommaToken) {
       // The left operand is there for its side effects: a call goes on the effect chain.
       const left = skipOuter(node.left)
-      if (ts.isCallExpression(left) && !facts.moduleCall(left) && !facts.plaitHelper(left) && !this.compiledCallbackCall(left)) this.call(left, undefined, true)
+      if (isCallExpression(left) && !facts.moduleCall(left) && !facts.plaitHelper(left) && !this.compiledCallbackCall(left)) this.call(left, undefined, true)
       else this.expression(node.left)
       return this.expression(node.right, name)
     }
     const left = this.expression(node.left)
     const right = this.expression(node.right)
-    const op = ts.tokenToString(operator)!
+    const op = tokenToString(operator)!
     const id = this.node('derive', name ?? 'derive', [...left.deps, ...right.deps], node, { label: op })
     this.pre(this.start(node.left), `${$}.derive(${q(id)}, [`)
     this.replace(node.left.end, this.start(node.right), ', ')
@@ -1095,8 +1112,8 @@ class Lowerer {
     let found = false
     const visit = (child: ts.Node): void => {
       if (found) return
-      if (ts.isCallExpression(child) || ts.isNewExpression(child) || ts.isTaggedTemplateExpression(child)) found = true
-      else ts.forEachChild(child, visit)
+      if (isCallExpression(child) || isNewExpression(child) || isTaggedTemplateExpression(child)) found = true
+      else forEachChild(child, visit)
     }
     visit(node)
     return found
@@ -1137,10 +1154,10 @@ class Lowerer {
   private access(node: ts.PropertyAccessExpression | ts.ElementAccessExpression, name: string | undefined): Value {
     const { facts } = this.input
     const $ = this.$
-    if (ts.isOptionalChain(node) || (ts.isPropertyAccessExpression(node) && ts.isPrivateIdentifier(node.name))) {
+    if (isOptionalChain(node) || (isPropertyAccessExpression(node) && isPrivateIdentifier(node.name))) {
       // The root before the first `?.` is an input; the rest of the chain runs on its value.
       let root: ts.Expression = node
-      while ((ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root) || ts.isCallExpression(root)) && ts.isOptionalChain(root)) {
+      while ((isPropertyAccessExpression(root) || isElementAccessExpression(root) || isCallExpression(root)) && isOptionalChain(root)) {
         const inner: ts.Expression = root.expression
         if (root.questionDotToken) {
           root = inner
@@ -1170,11 +1187,11 @@ class Lowerer {
     }
     const object = this.expression(node.expression)
     let key: string | number | undefined
-    if (ts.isPropertyAccessExpression(node)) key = node.name.text
+    if (isPropertyAccessExpression(node)) key = node.name.text
     else {
       const argument = skipOuter(node.argumentExpression)
-      if (ts.isStringLiteralLike(argument)) key = argument.text
-      else if (ts.isNumericLiteral(argument)) key = Number(argument.text)
+      if (isStringLiteralLike(argument)) key = argument.text
+      else if (isNumericLiteral(argument)) key = Number(argument.text)
     }
     if (key !== undefined) {
       const id = this.node('select', name ?? (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key) ? key : 'select'), object.deps, node, { key })
@@ -1193,15 +1210,15 @@ class Lowerer {
 
   private arrayLiteral(node: ts.ArrayLiteralExpression, name: string | undefined): Value {
     const { facts } = this.input
-    if (node.elements.some((element) => ts.isOmittedExpression(element))) return this.closure(node, name, 'derive', '[...]')
-    const spreads = node.elements.some((element) => ts.isSpreadElement(element) && facts.isPending(element.expression))
-    const values = node.elements.map((element) => this.expression(ts.isSpreadElement(element) ? element.expression : element))
+    if (node.elements.some((element) => isOmittedExpression(element))) return this.closure(node, name, 'derive', '[...]')
+    const spreads = node.elements.some((element) => isSpreadElement(element) && facts.isPending(element.expression))
+    const values = node.elements.map((element) => this.expression(isSpreadElement(element) ? element.expression : element))
     if (!spreads) {
       return { pending: true, deps: values.flatMap((value) => value.deps), shape: { array: values.map((value) => value.shape) } }
     }
     const id = this.node('derive', name ?? 'derive', values.flatMap((value) => value.deps), node, { label: '[...]' })
-    const items = node.elements.map((element, index) => (ts.isSpreadElement(element) ? `...$a[${index}]` : `$a[${index}]`))
-    for (const element of node.elements) if (ts.isSpreadElement(element)) this.replace(this.start(element), this.start(element.expression), '')
+    const items = node.elements.map((element, index) => (isSpreadElement(element) ? `...$a[${index}]` : `$a[${index}]`))
+    for (const element of node.elements) if (isSpreadElement(element)) this.replace(this.start(element), this.start(element.expression), '')
     this.replace(this.start(node), this.start(node).valueOf() + 1, `${this.$}.derive(${q(id)}, [`)
     this.replace(node.end - 1, node.end, `], (...$a) => [${items.join(', ')}], ${this.loc(node)}, '[...]')`)
     return this.result(id)
@@ -1211,25 +1228,25 @@ class Lowerer {
     const { facts } = this.input
     const complex = node.properties.some(
       (property) =>
-        (ts.isSpreadAssignment(property) && facts.isPending(property.expression)) ||
-        (!ts.isPropertyAssignment(property) && !ts.isShorthandPropertyAssignment(property) && !ts.isSpreadAssignment(property)) ||
-        ((ts.isPropertyAssignment(property) || ts.isShorthandPropertyAssignment(property)) && property.name !== undefined && ts.isComputedPropertyName(property.name) && facts.isPending(property.name.expression)),
+        (isSpreadAssignment(property) && facts.isPending(property.expression)) ||
+        (!isPropertyAssignment(property) && !isShorthandPropertyAssignment(property) && !isSpreadAssignment(property)) ||
+        ((isPropertyAssignment(property) || isShorthandPropertyAssignment(property)) && property.name !== undefined && isComputedPropertyName(property.name) && facts.isPending(property.name.expression)),
     )
     if (complex) return this.closure(node, name, 'derive', '{...}')
     const entries: Record<string, OutputShape> = {}
     const deps: string[] = []
     for (const property of node.properties) {
-      if (ts.isPropertyAssignment(property)) {
-        if (ts.isComputedPropertyName(property.name)) this.expression(property.name.expression)
+      if (isPropertyAssignment(property)) {
+        if (isComputedPropertyName(property.name)) this.expression(property.name.expression)
         const value = this.expression(property.initializer)
         deps.push(...value.deps)
-        const key = ts.isIdentifier(property.name) || ts.isStringLiteralLike(property.name) || ts.isNumericLiteral(property.name) ? property.name.text : undefined
+        const key = isIdentifier(property.name) || isStringLiteralLike(property.name) || isNumericLiteral(property.name) ? property.name.text : undefined
         if (key !== undefined) entries[key] = value.shape
-      } else if (ts.isShorthandPropertyAssignment(property)) {
+      } else if (isShorthandPropertyAssignment(property)) {
         const value = this.expression(property.name)
         deps.push(...value.deps)
         entries[property.name.text] = value.shape
-      } else if (ts.isSpreadAssignment(property)) this.expression(property.expression)
+      } else if (isSpreadAssignment(property)) this.expression(property.expression)
     }
     return { pending: true, deps, shape: { object: entries } }
   }

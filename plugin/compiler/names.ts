@@ -2,7 +2,12 @@
  * Names the compiler introduces: temporaries that cannot collide with the file's identifiers, and
  * stable node ids from binding names (`facts`, then `facts_2`, ...).
  */
-import ts from 'typescript'
+import type ts from 'typescript'
+// Per-node calls use named imports: TypeScript's namespace object has thousands of properties, so V8
+// keeps it in dictionary mode and every `ts.isX(node)` pays a hash lookup (a fifth of compile time).
+import {
+  forEachChild, isIdentifier, isPrivateIdentifier,
+} from 'typescript'
 
 /**
  * Every identifier text in a file.
@@ -15,8 +20,8 @@ import ts from 'typescript'
 export function identifiersOf(sf: ts.SourceFile): Set<string> {
   const found = new Set<string>()
   const visit = (node: ts.Node): void => {
-    if (ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) found.add(node.text)
-    ts.forEachChild(node, visit)
+    if (isIdentifier(node) || isPrivateIdentifier(node)) found.add(node.text)
+    forEachChild(node, visit)
   }
   visit(sf)
   return found

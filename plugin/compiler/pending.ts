@@ -5,7 +5,21 @@
  * analysis over-approximates: the runtime takes a fast path on plain values, so treating a plain
  * value as pending costs a little time and never changes a result.
  */
-import ts from 'typescript'
+import type ts from 'typescript'
+// Per-node calls use named imports: TypeScript's namespace object has thousands of properties, so V8
+// keeps it in dictionary mode and every `ts.isX(node)` pays a hash lookup (a fifth of compile time).
+import {
+  SyntaxKind, forEachChild, isArrayBindingPattern, isArrayLiteralExpression, isAsExpression,
+  isAwaitExpression, isBinaryExpression, isBindingElement, isCallExpression, isClassExpression,
+  isComputedPropertyName, isConditionalExpression, isElementAccessExpression, isExpression,
+  isForOfStatement, isFunctionDeclaration, isFunctionExpression, isIdentifier, isIfStatement,
+  isNewExpression, isNonNullExpression, isNumericLiteral, isObjectBindingPattern,
+  isObjectLiteralExpression, isParenthesizedExpression, isPostfixUnaryExpression,
+  isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment, isSatisfiesExpression,
+  isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement, isStringLiteralLike,
+  isTemplateExpression, isTemplateSpan, isTypeAssertionExpression, isVariableDeclaration,
+  isVariableDeclarationList,
+} from 'typescript'
 import { helperExports, plaitName, type Candidate, type PlaitImports } from './candidates.js'
 import { isFunctionLike, mutatingMethods, type Binding, type Scope } from './scope.js'
 
@@ -29,7 +43,7 @@ export interface ModuleCall {
  */
 export function skipOuter(expression: ts.Expression): ts.Expression {
   let current = expression
-  while (ts.isParenthesizedExpression(current) || ts.isAsExpression(current) || ts.isNonNullExpression(current) || ts.isSatisfiesExpression(current) || ts.isTypeAssertionExpression(current)) current = current.expression
+  while (isParenthesizedExpression(current) || isAsExpression(current) || isNonNullExpression(current) || isSatisfiesExpression(current) || isTypeAssertionExpression(current)) current = current.expression
   return current
 }
 
@@ -43,7 +57,7 @@ export function skipOuter(expression: ts.Expression): ts.Expression {
  */
 export function skipTypes(expression: ts.Expression): ts.Expression {
   let current = expression
-  while (ts.isAsExpression(current) || ts.isNonNullExpression(current) || ts.isSatisfiesExpression(current) || ts.isTypeAssertionExpression(current)) current = current.expression
+  while (isAsExpression(current) || isNonNullExpression(current) || isSatisfiesExpression(current) || isTypeAssertionExpression(current)) current = current.expression
   return current
 }
 
@@ -90,7 +104,7 @@ export class Facts {
   /** The field of `this.name` when `expression` is `this.name`. */
   thisField(expression: ts.Expression): string | undefined {
     const inner = skipOuter(expression)
-    return ts.isPropertyAccessExpression(inner) && inner.expression.kind === ts.SyntaxKind.ThisKeyword ? inner.name.text : undefined
+    return isPropertyAccessExpression(inner) && inner.expression.kind === SyntaxKind.ThisKeyword ? inner.name.text : undefined
   }
 
   /** Whether the field `name` of `this` may be a module (a module, or not known). */
@@ -102,7 +116,7 @@ export class Facts {
   /** `this[expr](...)`: a callee the compiler cannot name. */
   isDynamicThisCallee(call: ts.CallExpression): boolean {
     const callee = skipOuter(call.expression)
-    return ts.isElementAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword
+    return isElementAccessExpression(callee) && callee.expression.kind === SyntaxKind.ThisKeyword
   }
 
   /** The module a call calls, if it calls one. */
@@ -116,11 +130,11 @@ export class Facts {
   private findModuleCall(call: ts.CallExpression): ModuleCall | undefined {
     let callee = skipOuter(call.expression)
     let forward: ts.PropertyAccessExpression | undefined
-    if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'forward' && !callee.questionDotToken) {
+    if (isPropertyAccessExpression(callee) && callee.name.text === 'forward' && !callee.questionDotToken) {
       forward = callee
       callee = skipOuter(callee.expression)
     }
-    if (ts.isIdentifier(callee)) {
+    if (isIdentifier(callee)) {
       const binding = this.binding(callee)
       if (binding?.module !== undefined) return forward ? { target: callee, path: binding.module, forward } : { target: callee, path: binding.module }
       return undefined
@@ -128,15 +142,15 @@ export class Facts {
     // A chain rooted at `this`: this.a, this.a.b, this.a[0], this.a[i].
     const segments: string[] = []
     let current: ts.Expression = callee
-    while (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) {
-      if (ts.isPropertyAccessExpression(current)) segments.unshift(current.name.text)
+    while (isPropertyAccessExpression(current) || isElementAccessExpression(current)) {
+      if (isPropertyAccessExpression(current)) segments.unshift(current.name.text)
       else {
         const argument = skipOuter(current.argumentExpression)
-        segments.unshift(ts.isStringLiteralLike(argument) || ts.isNumericLiteral(argument) ? argument.text : '*')
+        segments.unshift(isStringLiteralLike(argument) || isNumericLiteral(argument) ? argument.text : '*')
       }
       current = skipOuter(current.expression)
     }
-    if (current.kind !== ts.SyntaxKind.ThisKeyword || segments.length === 0) return undefined
+    if (current.kind !== SyntaxKind.ThisKeyword || segments.length === 0) return undefined
     const first = segments[0]!
     if (first === '*') return undefined
     const field = this.candidate.fields.get(first)
@@ -177,14 +191,14 @@ export class Facts {
     let found = false
     const visit = (child: ts.Node): void => {
       if (found) return
-      if (ts.isCallExpression(child) && (this.moduleCall(child) || this.helperMethod(child)?.callsModules || this.isDynamicThisCallee(child))) {
+      if (isCallExpression(child) && (this.moduleCall(child) || this.helperMethod(child)?.callsModules || this.isDynamicThisCallee(child))) {
         found = true
         return
       }
       if (isFunctionLike(child) && !deep) return
       // `this` inside a `function` is not the module.
-      if (ts.isFunctionExpression(child) || ts.isFunctionDeclaration(child)) return
-      ts.forEachChild(child, visit)
+      if (isFunctionExpression(child) || isFunctionDeclaration(child)) return
+      forEachChild(child, visit)
     }
     visit(node)
     return found
@@ -202,27 +216,27 @@ export class Facts {
 
   private decidePending(node: ts.Expression): boolean {
     const expression = skipOuter(node)
-    if (ts.isIdentifier(expression)) return this.binding(expression)?.pending === true
-    if (ts.isAwaitExpression(expression)) return this.isPending(expression.expression)
-    if (isFunctionLike(expression) || ts.isClassExpression(expression)) return false
-    if (ts.isCallExpression(expression)) {
+    if (isIdentifier(expression)) return this.binding(expression)?.pending === true
+    if (isAwaitExpression(expression)) return this.isPending(expression.expression)
+    if (isFunctionLike(expression) || isClassExpression(expression)) return false
+    if (isCallExpression(expression)) {
       if (this.moduleCall(expression) || this.isDynamicThisCallee(expression)) return true
       if (this.helperMethod(expression)?.callsModules) return true
-      if (skipOuter(expression.expression).kind === ts.SyntaxKind.SuperKeyword || (ts.isPropertyAccessExpression(expression.expression) && expression.expression.expression.kind === ts.SyntaxKind.SuperKeyword)) return true
+      if (skipOuter(expression.expression).kind === SyntaxKind.SuperKeyword || (isPropertyAccessExpression(expression.expression) && expression.expression.expression.kind === SyntaxKind.SuperKeyword)) return true
       if (expression.arguments.some((argument) => (isFunctionLike(skipOuter(argument)) ? this.containsModuleCall(argument) : this.isPending(argument)))) return true
       const callee = skipOuter(expression.expression)
-      if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) return this.isPending(callee.expression)
+      if (isPropertyAccessExpression(callee) || isElementAccessExpression(callee)) return this.isPending(callee.expression)
       return false
     }
-    if (ts.isNewExpression(expression)) return (expression.arguments ?? []).some((argument) => this.isPending(argument))
+    if (isNewExpression(expression)) return (expression.arguments ?? []).some((argument) => this.isPending(argument))
     // A getter of the class that calls modules.
-    if (ts.isPropertyAccessExpression(expression) && expression.expression.kind === ts.SyntaxKind.ThisKeyword) return this.candidate.fields.get(expression.name.text)?.callsModules === true
+    if (isPropertyAccessExpression(expression) && expression.expression.kind === SyntaxKind.ThisKeyword) return this.candidate.fields.get(expression.name.text)?.callsModules === true
     let found = false
-    ts.forEachChild(expression, (child) => {
-      if (!found && ts.isExpression(child) && this.isPending(child)) found = true
-      else if (!found && (ts.isTemplateSpan(child) || ts.isSpreadElement(child) || ts.isSpreadAssignment(child) || ts.isPropertyAssignment(child) || ts.isShorthandPropertyAssignment(child) || ts.isComputedPropertyName(child))) {
-        ts.forEachChild(child, (inner) => {
-          if (!found && ts.isExpression(inner) && this.isPending(inner)) found = true
+    forEachChild(expression, (child) => {
+      if (!found && isExpression(child) && this.isPending(child)) found = true
+      else if (!found && (isTemplateSpan(child) || isSpreadElement(child) || isSpreadAssignment(child) || isPropertyAssignment(child) || isShorthandPropertyAssignment(child) || isComputedPropertyName(child))) {
+        forEachChild(child, (inner) => {
+          if (!found && isExpression(inner) && this.isPending(inner)) found = true
         })
       }
     })
@@ -241,19 +255,19 @@ export class Facts {
 
   private decideFuture(node: ts.Expression): boolean {
     const expression = skipOuter(node)
-    if (ts.isIdentifier(expression)) return this.binding(expression)?.future === true
-    if (ts.isArrayLiteralExpression(expression) || ts.isObjectLiteralExpression(expression)) return false
-    if (ts.isConditionalExpression(expression)) return this.isPending(expression.condition) || this.mayBeFuture(expression.whenTrue) || this.mayBeFuture(expression.whenFalse)
+    if (isIdentifier(expression)) return this.binding(expression)?.future === true
+    if (isArrayLiteralExpression(expression) || isObjectLiteralExpression(expression)) return false
+    if (isConditionalExpression(expression)) return this.isPending(expression.condition) || this.mayBeFuture(expression.whenTrue) || this.mayBeFuture(expression.whenFalse)
     return this.isPending(expression)
   }
 
   /** Whether the value of an expression is known to be text. */
   isStringish(node: ts.Expression): boolean {
     const expression = skipOuter(node)
-    if (ts.isStringLiteralLike(expression) || ts.isTemplateExpression(expression)) return true
-    if (ts.isIdentifier(expression)) return this.binding(expression)?.stringish === true
-    if (ts.isCallExpression(expression) && ts.isIdentifier(expression.expression) && expression.expression.text === 'String' && !this.binding(expression.expression)) return true
-    if (ts.isBinaryExpression(expression) && expression.operatorToken.kind === ts.SyntaxKind.PlusToken) return this.isStringish(expression.left) || this.isStringish(expression.right)
+    if (isStringLiteralLike(expression) || isTemplateExpression(expression)) return true
+    if (isIdentifier(expression)) return this.binding(expression)?.stringish === true
+    if (isCallExpression(expression) && isIdentifier(expression.expression) && expression.expression.text === 'String' && !this.binding(expression.expression)) return true
+    if (isBinaryExpression(expression) && expression.operatorToken.kind === SyntaxKind.PlusToken) return this.isStringish(expression.left) || this.isStringish(expression.right)
     return false
   }
 }
@@ -274,12 +288,12 @@ export function computePending(candidate: Candidate, imports: PlaitImports, scop
 
   // Module aliases: `const summarize = this.summarizer`.
   const aliases = (node: ts.Node): void => {
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) {
+    if (isVariableDeclaration(node) && isIdentifier(node.name) && node.initializer) {
       const field = facts.thisField(node.initializer)
       const binding = scope.refs.get(node.name)
       if (field !== undefined && binding && facts.isModuleField(field) && candidate.fields.get(field)?.kind !== undefined) binding.module = field
     }
-    ts.forEachChild(node, aliases)
+    forEachChild(node, aliases)
   }
   if (forward.body) aliases(forward.body)
   facts.forget()
@@ -288,46 +302,46 @@ export function computePending(candidate: Candidate, imports: PlaitImports, scop
   type Flow = { target: Binding; from: ts.Expression | 'pending'; holder?: boolean }
   const flows: Flow[] = []
   const bindPattern = (name: ts.BindingName | ts.Expression, from: ts.Expression | 'pending', holder = false): void => {
-    if (ts.isIdentifier(name)) {
+    if (isIdentifier(name)) {
       const binding = scope.refs.get(name)
       if (binding) flows.push(holder ? { target: binding, from, holder } : { target: binding, from })
       return
     }
-    if (ts.isObjectBindingPattern(name) || ts.isArrayBindingPattern(name)) {
-      for (const element of name.elements) if (ts.isBindingElement(element)) bindPattern(element.name, from, holder)
+    if (isObjectBindingPattern(name) || isArrayBindingPattern(name)) {
+      for (const element of name.elements) if (isBindingElement(element)) bindPattern(element.name, from, holder)
       return
     }
-    if (ts.isArrayLiteralExpression(name)) name.elements.forEach((element) => bindPattern(ts.isSpreadElement(element) ? element.expression : element, from))
-    else if (ts.isObjectLiteralExpression(name)) {
+    if (isArrayLiteralExpression(name)) name.elements.forEach((element) => bindPattern(isSpreadElement(element) ? element.expression : element, from))
+    else if (isObjectLiteralExpression(name)) {
       for (const property of name.properties) {
-        if (ts.isShorthandPropertyAssignment(property)) bindPattern(property.name, from)
-        else if (ts.isPropertyAssignment(property)) bindPattern(property.initializer, from)
+        if (isShorthandPropertyAssignment(property)) bindPattern(property.name, from)
+        else if (isPropertyAssignment(property)) bindPattern(property.initializer, from)
       }
-    } else if (ts.isPropertyAccessExpression(name) || ts.isElementAccessExpression(name)) {
+    } else if (isPropertyAccessExpression(name) || isElementAccessExpression(name)) {
       let root: ts.Expression = name
-      while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression)
-      if (ts.isIdentifier(root)) bindPattern(root, from, true)
-    } else if (ts.isParenthesizedExpression(name)) bindPattern(name.expression, from)
+      while (isPropertyAccessExpression(root) || isElementAccessExpression(root)) root = skipOuter(root.expression)
+      if (isIdentifier(root)) bindPattern(root, from, true)
+    } else if (isParenthesizedExpression(name)) bindPattern(name.expression, from)
   }
   const pendingTestDepth: boolean[] = []
   const collect = (node: ts.Node): void => {
-    if (ts.isVariableDeclaration(node) && node.initializer) bindPattern(node.name, node.initializer)
-    else if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+    if (isVariableDeclaration(node) && node.initializer) bindPattern(node.name, node.initializer)
+    else if (isBinaryExpression(node) && node.operatorToken.kind >= SyntaxKind.FirstAssignment && node.operatorToken.kind <= SyntaxKind.LastAssignment) {
       bindPattern(node.left, node.right)
       if (pendingTestDepth.length > 0) bindPattern(node.left, 'pending')
-    } else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && pendingTestDepth.length > 0) bindPattern(node.operand, 'pending')
-    else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && mutatingMethods.has(node.expression.name.text)) {
+    } else if ((isPrefixUnaryExpression(node) || isPostfixUnaryExpression(node)) && pendingTestDepth.length > 0) bindPattern(node.operand, 'pending')
+    else if (isCallExpression(node) && isPropertyAccessExpression(node.expression) && mutatingMethods.has(node.expression.name.text)) {
       let root: ts.Expression = node.expression.expression
-      while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression)
+      while (isPropertyAccessExpression(root) || isElementAccessExpression(root)) root = skipOuter(root.expression)
       for (const argument of node.arguments) bindPattern(root, argument, true)
     }
-    if (ts.isForOfStatement(node) && ts.isVariableDeclarationList(node.initializer)) {
+    if (isForOfStatement(node) && isVariableDeclarationList(node.initializer)) {
       for (const declaration of node.initializer.declarations) bindPattern(declaration.name, node.expression)
     }
-    if (ts.isCallExpression(node)) {
+    if (isCallExpression(node)) {
       // Callback parameters: items of a pending receiver are pending; so are those of callbacks that call modules.
       const callee = skipOuter(node.expression)
-      const receiver = ts.isPropertyAccessExpression(callee) ? callee.expression : undefined
+      const receiver = isPropertyAccessExpression(callee) ? callee.expression : undefined
       for (const argument of node.arguments) {
         const fn = skipOuter(argument)
         if (!isFunctionLike(fn)) continue
@@ -337,8 +351,8 @@ export function computePending(candidate: Candidate, imports: PlaitImports, scop
         }
       }
     }
-    if (ts.isIfStatement(node)) {
-      ts.forEachChild(node.expression, collect)
+    if (isIfStatement(node)) {
+      forEachChild(node.expression, collect)
       const pendingTest = facts.isPending(node.expression)
       if (pendingTest) pendingTestDepth.push(true)
       collect(node.thenStatement)
@@ -346,7 +360,7 @@ export function computePending(candidate: Candidate, imports: PlaitImports, scop
       if (pendingTest) pendingTestDepth.pop()
       return
     }
-    ts.forEachChild(node, collect)
+    forEachChild(node, collect)
   }
   // Conditions depend on pendingness itself: iterate collection and propagation together.
   for (let round = 0; round < 20; round++) {

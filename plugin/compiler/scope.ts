@@ -4,7 +4,24 @@
  * it is. Also what each binding goes through: reassigned after its declaration, changed in place
  * (property assignment, `push`...), or known to hold a string.
  */
-import ts from 'typescript'
+import type ts from 'typescript'
+// Per-node calls use named imports: TypeScript's namespace object has thousands of properties, so V8
+// keeps it in dictionary mode and every `ts.isX(node)` pays a hash lookup (a fifth of compile time).
+import {
+  NodeFlags, SyntaxKind, forEachChild, isArrayLiteralExpression, isArrowFunction, isAsExpression,
+  isBinaryExpression, isBindingElement, isBlock, isBreakOrContinueStatement, isCallExpression,
+  isCaseBlock, isCatchClause, isClassDeclaration, isClassExpression, isClassLike,
+  isComputedPropertyName, isConstructorDeclaration, isDeleteExpression, isElementAccessExpression,
+  isEnumMember, isExpressionWithTypeArguments, isForInStatement, isForOfStatement, isForStatement,
+  isFunctionDeclaration, isFunctionExpression, isGetAccessorDeclaration, isIdentifier,
+  isInterfaceDeclaration, isLabeledStatement, isMetaProperty, isMethodDeclaration, isModuleBlock,
+  isNonNullExpression, isObjectLiteralExpression, isParameter, isParenthesizedExpression,
+  isPostfixUnaryExpression, isPrefixUnaryExpression, isPropertyAccessExpression,
+  isPropertyAssignment, isPropertyDeclaration, isPropertySignature, isQualifiedName,
+  isSetAccessorDeclaration, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement,
+  isStringLiteralLike, isTemplateExpression, isTypeAliasDeclaration, isTypeNode,
+  isVariableDeclaration, isVariableDeclarationList, isVariableStatement,
+} from 'typescript'
 
 /** A local binding of forward() or of a function inside it. */
 export interface Binding {
@@ -48,30 +65,30 @@ export const mutatingMethods = new Set(['push', 'pop', 'shift', 'unshift', 'spli
  * ```
  */
 export function isFunctionLike(node: ts.Node): node is ts.SignatureDeclaration & { body?: ts.ConciseBody } {
-  return ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isArrowFunction(node) || ts.isMethodDeclaration(node) || ts.isConstructorDeclaration(node) || ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node)
+  return isFunctionDeclaration(node) || isFunctionExpression(node) || isArrowFunction(node) || isMethodDeclaration(node) || isConstructorDeclaration(node) || isGetAccessorDeclaration(node) || isSetAccessorDeclaration(node)
 }
 
 /** Whether an identifier is in a position where it names a variable (not a property or label). */
 function isReference(id: ts.Identifier): boolean {
   const parent = id.parent
-  if (ts.isPropertyAccessExpression(parent) && parent.name === id) return false
-  if (ts.isQualifiedName(parent)) return false
-  if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent) || ts.isMethodDeclaration(parent) || ts.isGetAccessorDeclaration(parent) || ts.isSetAccessorDeclaration(parent) || ts.isEnumMember(parent) || ts.isPropertySignature(parent)) && parent.name === id) return false
-  if (ts.isBindingElement(parent) && parent.propertyName === id) return false
-  if (ts.isLabeledStatement(parent) || ts.isBreakOrContinueStatement(parent)) return false
-  if (ts.isMetaProperty(parent)) return false
+  if (isPropertyAccessExpression(parent) && parent.name === id) return false
+  if (isQualifiedName(parent)) return false
+  if ((isPropertyAssignment(parent) || isPropertyDeclaration(parent) || isMethodDeclaration(parent) || isGetAccessorDeclaration(parent) || isSetAccessorDeclaration(parent) || isEnumMember(parent) || isPropertySignature(parent)) && parent.name === id) return false
+  if (isBindingElement(parent) && parent.propertyName === id) return false
+  if (isLabeledStatement(parent) || isBreakOrContinueStatement(parent)) return false
+  if (isMetaProperty(parent)) return false
   return true
 }
 
 function isStringType(type: ts.TypeNode | undefined): boolean {
-  return type !== undefined && type.kind === ts.SyntaxKind.StringKeyword
+  return type !== undefined && type.kind === SyntaxKind.StringKeyword
 }
 
 function isTextInit(init: ts.Expression | undefined): boolean {
   if (!init) return false
   let expression = init
-  while (ts.isParenthesizedExpression(expression) || ts.isAsExpression(expression)) expression = expression.expression
-  return ts.isStringLiteralLike(expression) || ts.isTemplateExpression(expression)
+  while (isParenthesizedExpression(expression) || isAsExpression(expression)) expression = expression.expression
+  return isStringLiteralLike(expression) || isTemplateExpression(expression)
 }
 
 /**
@@ -93,14 +110,14 @@ export function analyzeScope(forward: ts.MethodDeclaration): Scope {
   const declare = (frame: Frame, id: ts.Identifier, kind: Binding['kind'], fn: ts.SignatureDeclaration, stringish = false): void => {
     const binding: Binding = { name: id.text, kind, decl: id, fn, reassigned: false, mutated: false, stringish, pending: false, future: false }
     const declaration = id.parent
-    if ((ts.isVariableDeclaration(declaration) || ts.isParameter(declaration)) && isStringType(declaration.type)) stringAnnotated.add(binding)
+    if ((isVariableDeclaration(declaration) || isParameter(declaration)) && isStringType(declaration.type)) stringAnnotated.add(binding)
     frame.set(id.text, binding)
     bindings.push(binding)
     refs.set(id, binding)
   }
   const declarePattern = (frame: Frame, name: ts.BindingName, kind: Binding['kind'], fn: ts.SignatureDeclaration, stringish = false): void => {
-    if (ts.isIdentifier(name)) declare(frame, name, kind, fn, stringish)
-    else for (const element of name.elements) if (ts.isBindingElement(element)) declarePattern(frame, element.name, kind, fn)
+    if (isIdentifier(name)) declare(frame, name, kind, fn, stringish)
+    else for (const element of name.elements) if (isBindingElement(element)) declarePattern(frame, element.name, kind, fn)
   }
   const lookup = (name: string): Binding | undefined => {
     for (let index = chain.length - 1; index >= 0; index--) {
@@ -113,103 +130,103 @@ export function analyzeScope(forward: ts.MethodDeclaration): Scope {
   /** Declarations hoisted to the top of a function: `var`s anywhere in it (not in nested functions). */
   const hoistVars = (frame: Frame, body: ts.Node, fn: ts.SignatureDeclaration): void => {
     const visit = (node: ts.Node): void => {
-      if (isFunctionLike(node) || ts.isClassLike(node)) return
-      if (ts.isVariableDeclarationList(node) && !(node.flags & ts.NodeFlags.BlockScoped)) {
+      if (isFunctionLike(node) || isClassLike(node)) return
+      if (isVariableDeclarationList(node) && !(node.flags & NodeFlags.BlockScoped)) {
         for (const declaration of node.declarations) declarePattern(frame, declaration.name, 'var', fn, isStringType(declaration.type) || isTextInit(declaration.initializer))
       }
-      ts.forEachChild(node, visit)
+      forEachChild(node, visit)
     }
-    ts.forEachChild(body, visit)
+    forEachChild(body, visit)
   }
   /** Block-scoped declarations directly in a list of statements. */
   const hoistBlock = (frame: Frame, statements: readonly ts.Statement[], fn: ts.SignatureDeclaration): void => {
     for (const statement of statements) {
-      if (ts.isVariableStatement(statement) && statement.declarationList.flags & ts.NodeFlags.BlockScoped) {
-        const kind = statement.declarationList.flags & ts.NodeFlags.Const ? 'const' : 'let'
+      if (isVariableStatement(statement) && statement.declarationList.flags & NodeFlags.BlockScoped) {
+        const kind = statement.declarationList.flags & NodeFlags.Const ? 'const' : 'let'
         for (const declaration of statement.declarationList.declarations) declarePattern(frame, declaration.name, kind, fn, isStringType(declaration.type) || isTextInit(declaration.initializer))
-      } else if (ts.isFunctionDeclaration(statement) && statement.name) declare(frame, statement.name, 'function', fn)
-      else if (ts.isClassDeclaration(statement) && statement.name) declare(frame, statement.name, 'class', fn)
+      } else if (isFunctionDeclaration(statement) && statement.name) declare(frame, statement.name, 'function', fn)
+      else if (isClassDeclaration(statement) && statement.name) declare(frame, statement.name, 'class', fn)
     }
   }
 
   let currentFn: ts.SignatureDeclaration = forward
   const visit = (node: ts.Node): void => {
-    if (ts.isTypeNode(node) && !ts.isExpressionWithTypeArguments(node)) return
-    if (ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) return
+    if (isTypeNode(node) && !isExpressionWithTypeArguments(node)) return
+    if (isInterfaceDeclaration(node) || isTypeAliasDeclaration(node)) return
     if (isFunctionLike(node)) {
       const outerFn = currentFn
       currentFn = node
       const frame: Frame = new Map()
       chain.push(frame)
-      if ((ts.isFunctionExpression(node) || ts.isClassExpression(node)) && node.name) declare(frame, node.name, 'function', node)
+      if ((isFunctionExpression(node) || isClassExpression(node)) && node.name) declare(frame, node.name, 'function', node)
       for (const parameter of node.parameters) declarePattern(frame, parameter.name, 'param', node, isStringType(parameter.type))
       const body = (node as { body?: ts.Node }).body
       if (body) {
         hoistVars(frame, body, node)
-        if (ts.isBlock(body)) hoistBlock(frame, body.statements, node)
+        if (isBlock(body)) hoistBlock(frame, body.statements, node)
         // Parameter defaults, then the body.
         for (const parameter of node.parameters) if (parameter.initializer) visit(parameter.initializer)
         for (const parameter of node.parameters) visitPatternDefaults(parameter.name)
-        if (ts.isBlock(body)) body.statements.forEach(visit)
+        if (isBlock(body)) body.statements.forEach(visit)
         else visit(body)
       }
       chain.pop()
       currentFn = outerFn
       return
     }
-    if (ts.isBlock(node) || ts.isModuleBlock(node) || ts.isCaseBlock(node)) {
+    if (isBlock(node) || isModuleBlock(node) || isCaseBlock(node)) {
       const frame: Frame = new Map()
       chain.push(frame)
-      if (ts.isCaseBlock(node)) for (const clause of node.clauses) hoistBlock(frame, clause.statements, currentFn)
+      if (isCaseBlock(node)) for (const clause of node.clauses) hoistBlock(frame, clause.statements, currentFn)
       else hoistBlock(frame, node.statements, currentFn)
-      ts.forEachChild(node, visit)
+      forEachChild(node, visit)
       chain.pop()
       return
     }
-    if (ts.isForStatement(node) || ts.isForOfStatement(node) || ts.isForInStatement(node)) {
+    if (isForStatement(node) || isForOfStatement(node) || isForInStatement(node)) {
       const frame: Frame = new Map()
       chain.push(frame)
       const initializer = node.initializer
-      if (initializer && ts.isVariableDeclarationList(initializer) && initializer.flags & ts.NodeFlags.BlockScoped) {
-        for (const declaration of initializer.declarations) declarePattern(frame, declaration.name, initializer.flags & ts.NodeFlags.Const ? 'const' : 'let', currentFn)
+      if (initializer && isVariableDeclarationList(initializer) && initializer.flags & NodeFlags.BlockScoped) {
+        for (const declaration of initializer.declarations) declarePattern(frame, declaration.name, initializer.flags & NodeFlags.Const ? 'const' : 'let', currentFn)
       }
-      ts.forEachChild(node, visit)
+      forEachChild(node, visit)
       chain.pop()
       return
     }
-    if (ts.isCatchClause(node)) {
+    if (isCatchClause(node)) {
       const frame: Frame = new Map()
       chain.push(frame)
       if (node.variableDeclaration) declarePattern(frame, node.variableDeclaration.name, 'catch', currentFn)
-      ts.forEachChild(node, visit)
+      forEachChild(node, visit)
       chain.pop()
       return
     }
-    if (ts.isClassLike(node)) {
+    if (isClassLike(node)) {
       // A class inside forward(): its members are their own functions.
-      ts.forEachChild(node, visit)
+      forEachChild(node, visit)
       return
     }
-    if (ts.isVariableDeclaration(node) || ts.isParameter(node) || ts.isBindingElement(node)) {
+    if (isVariableDeclaration(node) || isParameter(node) || isBindingElement(node)) {
       // Declared names are already bound; visit initializers and computed keys.
-      if (ts.isBindingElement(node) && node.propertyName && ts.isComputedPropertyName(node.propertyName)) visit(node.propertyName)
+      if (isBindingElement(node) && node.propertyName && isComputedPropertyName(node.propertyName)) visit(node.propertyName)
       visitPatternDefaults(node.name)
       if (node.initializer) visit(node.initializer)
       return
     }
-    if (ts.isIdentifier(node)) {
+    if (isIdentifier(node)) {
       if (!isReference(node)) return
       const binding = lookup(node.text)
       if (binding) refs.set(node, binding)
       return
     }
-    ts.forEachChild(node, visit)
+    forEachChild(node, visit)
   }
   const visitPatternDefaults = (name: ts.BindingName): void => {
-    if (ts.isIdentifier(name)) return
+    if (isIdentifier(name)) return
     for (const element of name.elements) {
-      if (!ts.isBindingElement(element)) continue
-      if (element.propertyName && ts.isComputedPropertyName(element.propertyName)) visit(element.propertyName)
+      if (!isBindingElement(element)) continue
+      if (element.propertyName && isComputedPropertyName(element.propertyName)) visit(element.propertyName)
       if (element.initializer) visit(element.initializer)
       visitPatternDefaults(element.name)
     }
@@ -219,41 +236,41 @@ export function analyzeScope(forward: ts.MethodDeclaration): Scope {
   // What happens to each binding.
   const rootBinding = (expression: ts.Expression): Binding | undefined => {
     let root = expression
-    while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root) || ts.isParenthesizedExpression(root) || ts.isNonNullExpression(root)) root = root.expression
-    return ts.isIdentifier(root) ? refs.get(root) : undefined
+    while (isPropertyAccessExpression(root) || isElementAccessExpression(root) || isParenthesizedExpression(root) || isNonNullExpression(root)) root = root.expression
+    return isIdentifier(root) ? refs.get(root) : undefined
   }
-  const markTargets = (target: ts.Expression, value?: ts.Expression, operator?: ts.SyntaxKind): void => {
-    if (ts.isIdentifier(target)) {
+  const markTargets = (target: ts.Expression, value?: ts.Expression, operator?: SyntaxKind): void => {
+    if (isIdentifier(target)) {
       const binding = refs.get(target)
       if (binding) {
         binding.reassigned = true
         // Text stays text through `+=` and assignments of text; anything else may change its type
         // (a `string` annotation is the user's promise and is kept).
-        const keepsText = operator === ts.SyntaxKind.PlusEqualsToken || (operator === ts.SyntaxKind.EqualsToken && value !== undefined && isTextInit(value))
+        const keepsText = operator === SyntaxKind.PlusEqualsToken || (operator === SyntaxKind.EqualsToken && value !== undefined && isTextInit(value))
         if (!keepsText && !stringAnnotated.has(binding)) binding.stringish = false
       }
-    } else if (ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) {
+    } else if (isPropertyAccessExpression(target) || isElementAccessExpression(target)) {
       const binding = rootBinding(target)
       if (binding) binding.mutated = true
-    } else if (ts.isArrayLiteralExpression(target)) target.elements.forEach((element) => markTargets(ts.isSpreadElement(element) ? element.expression : element))
-    else if (ts.isObjectLiteralExpression(target)) {
+    } else if (isArrayLiteralExpression(target)) target.elements.forEach((element) => markTargets(isSpreadElement(element) ? element.expression : element))
+    else if (isObjectLiteralExpression(target)) {
       for (const property of target.properties) {
-        if (ts.isShorthandPropertyAssignment(property)) markTargets(property.name)
-        else if (ts.isPropertyAssignment(property)) markTargets(property.initializer)
-        else if (ts.isSpreadAssignment(property)) markTargets(property.expression)
+        if (isShorthandPropertyAssignment(property)) markTargets(property.name)
+        else if (isPropertyAssignment(property)) markTargets(property.initializer)
+        else if (isSpreadAssignment(property)) markTargets(property.expression)
       }
-    } else if (ts.isParenthesizedExpression(target)) markTargets(target.expression)
-    else if (ts.isBinaryExpression(target) && target.operatorToken.kind === ts.SyntaxKind.EqualsToken) markTargets(target.left)
+    } else if (isParenthesizedExpression(target)) markTargets(target.expression)
+    else if (isBinaryExpression(target) && target.operatorToken.kind === SyntaxKind.EqualsToken) markTargets(target.left)
   }
   const effects = (node: ts.Node): void => {
-    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) markTargets(node.left, node.right, node.operatorToken.kind)
-    else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) markTargets(node.operand)
-    else if (ts.isDeleteExpression(node)) markTargets(node.expression)
-    else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && mutatingMethods.has(node.expression.name.text)) {
+    if (isBinaryExpression(node) && node.operatorToken.kind >= SyntaxKind.FirstAssignment && node.operatorToken.kind <= SyntaxKind.LastAssignment) markTargets(node.left, node.right, node.operatorToken.kind)
+    else if ((isPrefixUnaryExpression(node) || isPostfixUnaryExpression(node)) && (node.operator === SyntaxKind.PlusPlusToken || node.operator === SyntaxKind.MinusMinusToken)) markTargets(node.operand)
+    else if (isDeleteExpression(node)) markTargets(node.expression)
+    else if (isCallExpression(node) && isPropertyAccessExpression(node.expression) && mutatingMethods.has(node.expression.name.text)) {
       const binding = rootBinding(node.expression.expression)
       if (binding) binding.mutated = true
     }
-    ts.forEachChild(node, effects)
+    forEachChild(node, effects)
   }
   if (forward.body) effects(forward.body)
   return { forward, bindings, refs }
