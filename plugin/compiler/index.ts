@@ -7,7 +7,6 @@
  * parse -> find candidates -> scope -> pendingness -> classify and validate -> lower -> emit
  * graph -> finish (the import of `enter`, the table of source locations, the source map).
  */
-import MagicString from 'magic-string'
 import type { Diagnostic, Graph } from '../../src/graph/types.js'
 import { findCandidates, type FieldInfo } from './candidates.js'
 import { makeDiagnostic } from './diagnostics.js'
@@ -22,6 +21,7 @@ import { computePending } from './pending.js'
 import { analyzeScope } from './scope.js'
 import { composeSourceMaps, type SourceMap } from './sourcemap.js'
 import { desugarSwitches } from './desugar.js'
+import { RevertibleEdits } from './edits.js'
 
 export type { CompileOptions, SourceMapInput } from './parse.js'
 export type { SourceMap } from './sourcemap.js'
@@ -64,7 +64,7 @@ export function compile(source: string, fileId: string, options: CompileOptions 
   const active = candidates.filter((candidate) => !candidate.optedOut)
   if (candidates.length === 0) return { code: source, map: null, graphs, diagnostics }
 
-  let ms = new MagicString(source)
+  const edits = new RevertibleEdits(source)
   const temps = new TempNames(identifiersOf(parsed.sf))
   const scopeName = temps.reserve('$', '$p', '$plait')
   const enterName = temps.reserve('enter', '$enter')
@@ -99,19 +99,19 @@ export function compile(source: string, fileId: string, options: CompileOptions 
       marks.push({ candidate, details: { fallback: withoutLineText(classified.diagnostics.find((diagnostic) => diagnostic.code.startsWith('PL2'))!) } })
       continue
     }
-    // Lower on a copy: should the compiler fail, the method is left as it was, for the tracer.
-    const attempt = ms.clone()
+    // Should the compiler fail, the method is left as it was, for the tracer.
+    const checkpoint = edits.checkpoint()
     let lowered
     try {
-      lowered = lower({ parsed, ms: attempt, facts, plans: classified.plans, temps, locations, scopeName, enterName, dropAsync: classified.keptAwaits.length === 0 })
+      lowered = lower({ parsed, ms: edits, facts, plans: classified.plans, temps, locations, scopeName, enterName, dropAsync: classified.keptAwaits.length === 0 })
     } catch (error) {
+      edits.revert(checkpoint)
       const { line, column } = lineColumn(parsed, candidate.forward.getStart(parsed.sf))
       const diagnostic = makeDiagnostic('PL204', { file: parsed.file, line, column, lineText: lineText(parsed, line) }, { what: String((error as Error).message ?? error).split('\n')[0]! }, options.strict === true)
       diagnostics.push(diagnostic)
       if (diagnostic.severity === 'warning') marks.push({ candidate, details: { fallback: withoutLineText(diagnostic) } })
       continue
     }
-    ms = attempt
     loweredByClass.set(candidate.name, { candidate, lowered })
     marks.push({ candidate, details: { file: parsed.file, graphFile: graphFilePath(parsed.file, candidate.name) } })
     compiled++
@@ -128,6 +128,7 @@ export function compile(source: string, fileId: string, options: CompileOptions 
 
   // Finish: the import and the location table go on the first line, so no line moves; each
   // class's marker goes right after the brace that opens its body.
+  const ms = edits.ms
   for (const { candidate, details } of marks) ms.appendLeft(candidate.node.members.pos, ` static { ${markName}(this, ${JSON.stringify(details)}) }`)
   const shebang = source.startsWith('#!') ? source.indexOf('\n') + 1 : 0
   const imported = [enterName === 'enter' ? 'enter' : `enter as ${enterName}`, `mark as ${markName}`]

@@ -23,9 +23,9 @@ import {
   isTypeOfExpression, isVariableDeclarationList, isVariableStatement, isVoidExpression,
   isWhileStatement, tokenToString,
 } from 'typescript'
-import type MagicString from 'magic-string'
 import type { GraphNode, NodeKind, OutputShape, SourceLocation } from '../../src/graph/types.js'
 import type { StatementPlan } from './classify.js'
+import type { Edits } from './edits.js'
 import { NodeIds, type TempNames } from './names.js'
 import { lineColumn, type Parsed } from './parse.js'
 import { skipOuter, type Facts } from './pending.js'
@@ -110,7 +110,7 @@ export function lower(input: LowerInput): Lowered {
 /** What the lower pass works on. */
 export interface LowerInput {
   parsed: Parsed
-  ms: MagicString
+  ms: Edits
   facts: Facts
   plans: Map<ts.Statement, StatementPlan>
   temps: TempNames
