@@ -7,7 +7,12 @@
 
 type AbortCallback = (reason: unknown) => void
 
-const waiting = new WeakMap<AbortSignal, Set<AbortCallback>>()
+/** An object told of an abort through its method, so that waiting needs no closure (see `watchAbort`). */
+export interface AbortWatcher {
+  aborted(reason: unknown): void
+}
+
+const waiting = new WeakMap<AbortSignal, Set<AbortCallback | AbortWatcher>>()
 
 const noop = (): void => {}
 
@@ -26,26 +31,57 @@ export function onAbort(signal: AbortSignal, callback: AbortCallback): () => voi
     callback(signal.reason)
     return noop
   }
+  const set = waitersOf(signal)
+  set.add(callback)
+  return () => {
+    set.delete(callback)
+  }
+}
+
+/**
+ * The closure-free form of `onAbort` for hot paths: `watcher.aborted(reason)` is called once
+ * `signal` aborts. Returns the set to leave (`set.delete(watcher)`) when the work is done, or
+ * `undefined` when the signal had already aborted (then `aborted` has been called).
+ *
+ * @example
+ * ```ts
+ * const watching = watchAbort(signal, request)
+ * // ... later, when the request has settled:
+ * watching?.delete(request)
+ * ```
+ */
+export function watchAbort(signal: AbortSignal, watcher: AbortWatcher): Set<unknown> | undefined {
+  if (signal.aborted) {
+    watcher.aborted(signal.reason)
+    return undefined
+  }
+  const set = waitersOf(signal)
+  set.add(watcher)
+  return set
+}
+
+/** The callbacks waiting for `signal`, with its one real listener added on first use. */
+function waitersOf(signal: AbortSignal): Set<AbortCallback | AbortWatcher> {
   let callbacks = waiting.get(signal)
   if (callbacks === undefined) {
-    const created = new Set<AbortCallback>()
+    const created = new Set<AbortCallback | AbortWatcher>()
     callbacks = created
     waiting.set(signal, created)
     signal.addEventListener(
       'abort',
       () => {
         waiting.delete(signal)
-        for (const each of created) each(signal.reason)
+        const reason: unknown = signal.reason
+        for (const each of created) {
+          if (typeof each === 'function') each(reason)
+          else each.aborted(reason)
+        }
         created.clear()
       },
       { once: true },
     )
   }
-  const set = callbacks
-  set.add(callback)
-  return () => {
-    set.delete(callback)
-  }
+  return callbacks
 }
 
 /**

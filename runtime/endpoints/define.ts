@@ -5,11 +5,12 @@ import {
   type CompletionResult,
   type Endpoint,
   type EndpointDescription,
+  type SendOptions,
 } from '../endpoint.js'
 import { estimateTokens, usedTokens } from '../limits/estimate.js'
-import { Limiter, type AdmissionOutcome } from '../limits/limiter.js'
+import { Limiter, type AdmissionOutcome, type LimiterAdmission } from '../limits/limiter.js'
 import { normalizeLimits, type EndpointLimitOptions } from '../limits/options.js'
-import { onAbort } from './abort.js'
+import { onAbort, watchAbort, type AbortWatcher } from './abort.js'
 import { displayURL } from './redact.js'
 import { show } from './show.js'
 
@@ -100,82 +101,7 @@ export function defineEndpoint(options: DefineEndpointOptions): Endpoint {
   const { maxConcurrent, rpm, tpm, burst, timeoutMs, adaptive } = limits
   const limiter = new Limiter({ maxConcurrent, rpm, tpm, burstRequests: burst?.requests, burstTokens: burst?.tokens, adaptive })
 
-  const check = (result: CompletionResult): CompletionResult => {
-    if (typeof result !== 'object' || result === null || typeof result.text !== 'string' || typeof result.model !== 'string') {
-      throw new TypeError(`Expected \`complete\` of the ${label} to resolve to { text: string, model: string }, got ${show(result)}`)
-    }
-    return result
-  }
-
-  /**
-   * One call of `complete`, with `timeoutMs`. Rejects at once when `signal` aborts or the timeout
-   * passes, even if `complete` ignores its signal.
-   */
-  const attempt = (request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> => {
-    if (signal.aborted) return Promise.reject(signal.reason)
-    return new Promise<CompletionResult>((resolve, reject) => {
-      let finished = false
-      let timer: ReturnType<typeof setTimeout> | undefined
-      let controller: AbortController | undefined
-      const stop = onAbort(signal, (reason) => {
-        if (finished) return
-        controller?.abort(reason)
-        finish()
-        reject(reason)
-      })
-      const finish = () => {
-        finished = true
-        if (timer !== undefined) clearTimeout(timer)
-        stop()
-      }
-      if (timeoutMs !== undefined) {
-        const timeout = new AbortController()
-        controller = timeout
-        timer = setTimeout(() => {
-          timer = undefined
-          // One turn of grace: timers run before I/O in each turn of the event loop, so after a
-          // stall a reply may already be waiting in the socket. Let this turn's I/O read it.
-          afterIO(() => {
-            if (finished) return
-            const error = new EndpointError(`${where}: the request timed out after ${timeoutMs}ms (timeoutMs)`, { retryable: true })
-            timeout.abort(error)
-            finish()
-            reject(error)
-          })
-        }, timeoutMs)
-      }
-      let inner: Promise<CompletionResult>
-      try {
-        inner = Promise.resolve(complete(request, { signal: controller === undefined ? signal : controller.signal }))
-      } catch (error) {
-        inner = Promise.reject(error)
-      }
-      inner.then(
-        (value) => {
-          if (finished) return
-          let result: CompletionResult
-          try {
-            result = check(value)
-          } catch (error) {
-            finish()
-            reject(error)
-            return
-          }
-          finish()
-          resolve(result)
-        },
-        (error: unknown) => {
-          if (finished) return
-          finish()
-          reject(error)
-        },
-      )
-    })
-  }
-
-  const outcomeOf = (error: unknown): AdmissionOutcome =>
-    error instanceof EndpointError && error.status === 429 && error.retryable ? 'rate-limited' : 'failed'
-
+  const core: RequestCore = { complete, label, where, timeoutMs, limiter }
   const checkSignal = (signal: unknown, method: string): string | undefined =>
     signal instanceof AbortSignal ? undefined : `Expected \`options.signal\` of ${label}.${method}() to be an AbortSignal, got ${show(signal)}`
   const checkPriority = (priority: unknown, method: string): string | undefined =>
@@ -193,41 +119,22 @@ export function defineEndpoint(options: DefineEndpointOptions): Endpoint {
     complete(request, callOptions) {
       const problem = checkSignal(callOptions?.signal, 'complete')
       if (problem !== undefined) return Promise.reject(new TypeError(problem))
-      return attempt(request, callOptions.signal)
+      return startRequest(core, request, callOptions.signal, undefined)
     },
-    async send(request, sendOptions) {
-      const signal = sendOptions?.signal
-      const problem = checkSignal(signal, 'send') ?? checkPriority(sendOptions.priority, 'send')
-      if (problem !== undefined) throw new TypeError(problem)
-      if (signal.aborted) throw signal.reason
-      const tokens = tpm === undefined ? 0 : estimateTokens(request)
-      const admission = limiter.tryAcquire(tokens) ?? (await limiter.acquire(tokens, signal, sendOptions.priority))
-      const { onAdmitted } = sendOptions
-      if (onAdmitted !== undefined) {
-        try {
-          onAdmitted(admission)
-        } catch (error) {
-          limiter.release(admission, 'failed')
-          throw error
-        }
-      }
-      // Through the `complete` property, so a wrapped `complete` (endpoint.complete = ...) is used.
-      let result: CompletionResult
+    send(request, sendOptions) {
+      // Not an async function: a request admitted at once is one promise (see `PendingRequest`).
       try {
-        result = await endpoint.complete(request, { signal })
+        const signal = sendOptions?.signal
+        const problem = checkSignal(signal, 'send') ?? checkPriority(sendOptions.priority, 'send')
+        if (problem !== undefined) return Promise.reject(new TypeError(problem))
+        if (signal.aborted) return Promise.reject(signal.reason)
+        const tokens = tpm === undefined ? 0 : estimateTokens(request)
+        const admission = limiter.tryAcquire(tokens)
+        if (admission !== undefined) return sendAdmitted(request, sendOptions, admission)
+        return limiter.acquire(tokens, signal, sendOptions.priority).then((admitted) => sendAdmitted(request, sendOptions, admitted))
       } catch (error) {
-        if (!signal.aborted && error instanceof EndpointError && error.status === undefined && error.retryable) {
-          // Timed out or cut off: the server learns that the connection closed a moment after we
-          // do. Keep the slot one more turn of the event loop, so that the next request (often
-          // this call's own retry) does not reach a server that still counts this one in flight.
-          afterIO(() => limiter.release(admission, 'failed'))
-        } else {
-          limiter.release(admission, outcomeOf(error))
-        }
-        throw error
+        return Promise.reject(error)
       }
-      limiter.release(admission, 'ok', usedTokens(result.usage))
-      return result
     },
     schedule<T>(task: () => Promise<T>, scheduleOptions: { signal: AbortSignal; priority?: number }): Promise<T> {
       const signal = scheduleOptions?.signal
@@ -273,6 +180,39 @@ export function defineEndpoint(options: DefineEndpointOptions): Endpoint {
     },
   }
 
+  const ownComplete = endpoint.complete
+
+  /** Sends `request` with its slot taken: tells `onAdmitted`, then completes it and gives the slot back. */
+  const sendAdmitted = (request: CompletionRequest, sendOptions: SendOptions, admission: LimiterAdmission): Promise<CompletionResult> => {
+    const { onAdmitted, signal } = sendOptions
+    if (onAdmitted !== undefined) {
+      try {
+        onAdmitted(admission)
+      } catch (error) {
+        limiter.release(admission, 'failed')
+        return Promise.reject(error)
+      }
+    }
+    if (endpoint.complete === ownComplete) return startRequest(core, request, signal, admission)
+    // A wrapped `complete` (endpoint.complete = ...): through the property, then give the slot back.
+    let result: Promise<CompletionResult>
+    try {
+      result = Promise.resolve(endpoint.complete(request, { signal }))
+    } catch (error) {
+      result = Promise.reject(error)
+    }
+    return result.then(
+      (value) => {
+        limiter.release(admission, 'ok', usedTokens(value?.usage))
+        return value
+      },
+      (error: unknown) => {
+        releaseFailed(limiter, admission, signal, error)
+        throw error
+      },
+    )
+  }
+
   Object.defineProperties(endpoint, {
     toJSON: { value: () => endpoint.describe() },
     toString: { value: () => `Endpoint(${kind}:${model})` },
@@ -284,4 +224,129 @@ export function defineEndpoint(options: DefineEndpointOptions): Endpoint {
     },
   })
   return endpoint
+}
+
+/** What the requests of one endpoint share. */
+interface RequestCore {
+  readonly complete: DefineEndpointOptions['complete']
+  readonly label: string
+  readonly where: string
+  readonly timeoutMs: number | undefined
+  readonly limiter: Limiter
+}
+
+const outcomeOf = (error: unknown): AdmissionOutcome => (error instanceof EndpointError && error.status === 429 && error.retryable ? 'rate-limited' : 'failed')
+
+/** Gives back the slot of a request that failed with `error` (its signal `signal`). */
+function releaseFailed(limiter: Limiter, admission: LimiterAdmission, signal: AbortSignal, error: unknown): void {
+  if (!signal.aborted && error instanceof EndpointError && error.status === undefined && error.retryable) {
+    // Timed out or cut off: the server learns that the connection closed a moment after we
+    // do. Keep the slot one more turn of the event loop, so that the next request (often
+    // this call's own retry) does not reach a server that still counts this one in flight.
+    afterIO(() => limiter.release(admission, 'failed'))
+  } else {
+    limiter.release(admission, outcomeOf(error))
+  }
+}
+
+const unset = (): void => {}
+
+/**
+ * One call of `complete`, with `timeoutMs`, and (for `send()`) the slot it holds. Its promise
+ * rejects at once when the signal aborts or the timeout passes, even if `complete` ignores its
+ * signal. One object per request holds the state; it waits for the abort as an `AbortWatcher`.
+ */
+class PendingRequest implements AbortWatcher {
+  finished = false
+  watching: Set<unknown> | undefined = undefined
+  timer: ReturnType<typeof setTimeout> | undefined = undefined
+  controller: AbortController | undefined = undefined
+  resolve: (result: CompletionResult) => void = unset
+  reject: (error: unknown) => void = unset
+
+  constructor(
+    readonly core: RequestCore,
+    readonly signal: AbortSignal,
+    readonly admission: LimiterAdmission | undefined,
+  ) {}
+
+  start(request: CompletionRequest): void {
+    this.watching = watchAbort(this.signal, this)
+    if (this.finished) return
+    const { timeoutMs } = this.core
+    if (timeoutMs !== undefined) {
+      this.controller = new AbortController()
+      this.timer = setTimeout(timerFor(this), timeoutMs)
+    }
+    let inner: Promise<CompletionResult>
+    try {
+      inner = Promise.resolve(this.core.complete(request, { signal: this.controller === undefined ? this.signal : this.controller.signal }))
+    } catch (error) {
+      inner = Promise.reject(error)
+    }
+    inner.then(
+      (value) => this.settle(value),
+      (error: unknown) => {
+        if (!this.finished) this.fail(error)
+      },
+    )
+  }
+
+  aborted(reason: unknown): void {
+    if (this.finished) return
+    this.controller?.abort(reason)
+    this.fail(reason)
+  }
+
+  timedOut(): void {
+    this.timer = undefined
+    // One turn of grace: timers run before I/O in each turn of the event loop, so after a
+    // stall a reply may already be waiting in the socket. Let this turn's I/O read it.
+    afterIO(() => {
+      if (this.finished) return
+      const error = new EndpointError(`${this.core.where}: the request timed out after ${this.core.timeoutMs}ms (timeoutMs)`, { retryable: true })
+      this.controller!.abort(error)
+      this.fail(error)
+    })
+  }
+
+  settle(value: CompletionResult): void {
+    if (this.finished) return
+    if (typeof value !== 'object' || value === null || typeof value.text !== 'string' || typeof value.model !== 'string') {
+      this.fail(new TypeError(`Expected \`complete\` of the ${this.core.label} to resolve to { text: string, model: string }, got ${show(value)}`))
+      return
+    }
+    this.finish()
+    if (this.admission !== undefined) this.core.limiter.release(this.admission, 'ok', usedTokens(value.usage))
+    this.resolve(value)
+  }
+
+  fail(error: unknown): void {
+    this.finish()
+    if (this.admission !== undefined) releaseFailed(this.core.limiter, this.admission, this.signal, error)
+    this.reject(error)
+  }
+
+  private finish(): void {
+    this.finished = true
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.watching?.delete(this)
+    this.watching = undefined
+  }
+}
+
+/** The timeout callback of `request` (an anonymous closure: see `newTargetFunction` in runtime/future.ts). */
+function timerFor(request: PendingRequest): () => void {
+  return () => request.timedOut()
+}
+
+/** Starts one request (see `PendingRequest`); `admission` is the slot it gives back when it settles. */
+function startRequest(core: RequestCore, request: CompletionRequest, signal: AbortSignal, admission: LimiterAdmission | undefined): Promise<CompletionResult> {
+  const pending = new PendingRequest(core, signal, admission)
+  const promise = new Promise<CompletionResult>((resolve, reject) => {
+    pending.resolve = resolve
+    pending.reject = reject
+  })
+  pending.start(request)
+  return promise
 }
