@@ -194,9 +194,8 @@ export class Run<Services = unknown> {
   failure: unknown
   /** The failure scope new nodes join (a compiled `try` being built or running), if any. */
   scope: NodeScope | undefined
+  /** How many ids each base has taken (see `newId`). */
   private readonly idCounts = new Map<string, number>()
-  /** Every id given out, kept only once a base could collide with a numbered id (see `newId`). */
-  private ids: Set<string> | undefined
   private readonly moduleStack: string[] = ['']
   private unsettled = 0
   private sealed = false
@@ -276,20 +275,34 @@ export class Run<Services = unknown> {
   /**
    * A fresh node id for `base`: `base`, then `base_2`, `base_3`... Compiled code brings its own
    * ids (`facts`, `facts_2`), so a repeated one must not take an id already given out for another
-   * base. A numbered id `b_n` can only equal a base that itself ends in `_` and digits (ids of two
-   * different bases numbered by the run never meet: the digits after the last `_` give the base
-   * back), so the set of ids given out is kept only from the first such base on.
+   * base. Ids numbered here from two different bases never meet (the digits after the last `_`
+   * give the base back), so an id can only be taken by another base in two ways, both answered
+   * by the per-base counts without a set of every id:
+   * - `base_k` (numbered here) was a base used as it is: `idCounts` has `base_k`;
+   * - `base` used as it is ends in `_n` (n ≥ 2, no leading zero): `X_n` was numbered from `X`
+   *   once `X`'s count reached n.
    */
   private newId(base: string): string {
-    let count = (this.idCounts.get(base) ?? 0) + 1
-    let id = count === 1 ? base : `${base}_${count}`
-    if (this.ids === undefined && count === 1 && numbered.test(base)) this.ids = new Set(this.nodes.map((node) => node.id))
-    if (this.ids !== undefined) {
-      while (this.ids.has(id)) id = `${base}_${++count}`
-      this.ids.add(id)
+    const counts = this.idCounts
+    let count = (counts.get(base) ?? 0) + 1
+    let id: string
+    if (count === 1) {
+      id = base
+      if (numbered.test(base) && this.numberedFromOther(base)) id = `${base}_${++count}`
+    } else {
+      id = `${base}_${count}`
     }
-    this.idCounts.set(base, count)
+    while (count > 1 && counts.has(id)) id = `${base}_${++count}`
+    counts.set(base, count)
     return id
+  }
+
+  /** Whether `id` (`X_n`) was given out as number n of base `X`. */
+  private numberedFromOther(id: string): boolean {
+    const cut = id.lastIndexOf('_')
+    const digits = id.slice(cut + 1)
+    const n = Number(digits)
+    return n >= 2 && String(n) === digits && (this.idCounts.get(id.slice(0, cut)) ?? 0) >= n
   }
 
   /**
