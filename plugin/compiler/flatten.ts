@@ -32,7 +32,9 @@ export function flattenComposites(
   if (seen.has(candidate.name)) return { nodes: lowered.nodes, output: lowered.output }
   const nested = new Set(seen).add(candidate.name)
   const rename = new Map<string, string[]>()
-  const mapIds = (ids: string[]) => [...new Set(ids.flatMap((id) => rename.get(id) ?? [id]))]
+  // Ids after renaming, without repeats; `ids` itself when that changes nothing (the common case:
+  // no child inlined before), so unchanged nodes are not copied.
+  const mapIds = (ids: string[]) => (ids.some((id) => rename.has(id)) || (ids.length > 1 && new Set(ids).size !== ids.length) ? [...new Set(ids.flatMap((id) => rename.get(id) ?? [id]))] : ids)
   const nodes: GraphNode[] = []
   for (const node of lowered.nodes) {
     const call = node.kind === 'call' && node.module !== undefined && !node.module.includes('.') ? lowered.calls.get(node.id) : undefined
@@ -42,7 +44,8 @@ export function flattenComposites(
     const childGraph = field?.from !== undefined ? external(field) : undefined
     const child = !call ? undefined : childGraph ? childGraph : childCandidate && childLowered && !nested.has(childCandidate.name) ? { ...flattenComposites(childCandidate, childLowered, byClass, candidates, external, nested), inputs: childLowered.inputs } : undefined
     if (!call || !child) {
-      nodes.push({ ...node, inputs: mapIds(node.inputs) })
+      const inputs = mapIds(node.inputs)
+      nodes.push(inputs === node.inputs ? node : { ...node, inputs })
       continue
     }
     const prefix = node.id
