@@ -195,7 +195,8 @@ class Lowerer {
       this.post(start, text)
       return
     }
-    const breaks = this.input.parsed.source.slice(start, end).split('\n').length - 1
+    let breaks = 0
+    for (let index = this.input.parsed.source.indexOf('\n', start); index !== -1 && index < end; index = this.input.parsed.source.indexOf('\n', index + 1)) breaks++
     const after = identifierCharacter.test(this.input.parsed.source[end] ?? '') && identifierCharacter.test(text.at(-1) ?? '') ? ' ' : ''
     this.input.ms.update(start, end, this.spaced(start, text) + after + '\n'.repeat(breaks))
   }
