@@ -161,6 +161,13 @@ export interface RunOptions<Services> {
    * calls carry that as their priority to the endpoint limiter; `'fifo'`: creation order only.
    */
   scheduling?: 'critical-path' | 'fifo'
+  /**
+   * Whether settled nodes are read after the run (a tape is kept): their details, received
+   * arguments and call sites stay. Default true; with false (and no `onNode`) a node keeps only
+   * what its dependents and the output need once it is done, and node functions may skip
+   * building details nobody reads (see `Run.recording`).
+   */
+  keepHistory?: boolean
 }
 
 /** A base that a numbered id (`base_2`) could equal. */
@@ -203,6 +210,12 @@ export class Run<Services = unknown> {
   private readonly onNode: ((record: NodeRecord) => void) | undefined
   /** Whether nodes are ordered critical path first (see RunOptions.scheduling). */
   readonly prioritized: boolean
+  /**
+   * Whether anyone reads a node's `details`, `received` and call site once it has settled (an
+   * `onNode` observer, or a tape: `keepHistory`). When false, node functions need not fill
+   * `details`, and a node that is done drops its function and call site.
+   */
+  readonly recording: boolean
   /** When the run was created (`performance.now()`). */
   readonly startedAt = now()
   private detach: (() => void) | undefined
@@ -215,6 +228,7 @@ export class Run<Services = unknown> {
     this.services = options.services
     this.onNode = options.onNode
     this.prioritized = (options.scheduling ?? 'critical-path') === 'critical-path'
+    this.recording = options.onNode !== undefined || options.keepHistory !== false
     // Every in-flight call of a wide run listens to this signal.
     setMaxListeners(0, this.controller.signal)
     const signal = options.signal
@@ -525,6 +539,13 @@ export class Run<Services = unknown> {
     const waiters = node.waiters
     node.waiters = undefined
     if (waiters) for (const waiter of waiters) waiter.resolve(value)
+    if (!this.recording) {
+      // Nobody reads these once the node is done (no tape, no records): let them go now rather
+      // than when the run ends, so that young-generation collections do not copy them.
+      const spec = node.spec
+      spec.execute = ran
+      spec.site = undefined
+    }
     this.settled(node)
   }
 
@@ -688,9 +709,14 @@ function callFunction(templates: Template[], execute: (args: unknown[], context:
   return (_values: unknown[], context: ExecuteContext): unknown => {
     const received = new Array<unknown>(templates.length)
     for (let index = 0; index < templates.length; index++) received[index] = rebuild(templates[index]!)
-    context.node.received = received
+    if (context.run.recording) context.node.received = received
     return execute(received, context)
   }
+}
+
+/** What a done node's function becomes when nothing records the run (see `Run.complete`). */
+function ran(): never {
+  throw new Error('Expected a node function to run once; this node has already run.')
 }
 
 function collectNodes(template: Template, into: RunNode[]): void {

@@ -163,6 +163,11 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
     const request = Object.assign({}, this.#request) as CompletionRequest
     request.messages = messages
     if (this.output) request.responseFormat = responseFormatFor(this.output, context.node.module || this.constructor.name)
+    if (!this.output && !context.run.recording) {
+      // Nobody reads this call's details (no tape, no records): no details, no events.
+      const options = context.run.prioritized ? { signal: context.signal, priority: context.node.priority } : { signal: context.signal }
+      return backend.complete(this.alias, request, options).then(replyText) as Promise<Out>
+    }
     const details: Record<string, unknown> = (context.node.details = { calls: 0, system: messages[0]?.role === 'system' ? messages[0].content : '' })
     // The request without its messages; without a response format that is the same for every call.
     details.request = request.responseFormat === undefined ? this.#settings : { ...this.#request, responseFormat: request.responseFormat }
@@ -204,6 +209,11 @@ function recordOutcome(details: Record<string, unknown>, request: CompletionRequ
   details.reply = outcome.text
   if (outcome.usage) details.usage = outcome.usage
   return outcome
+}
+
+/** The reply of a call whose details nobody reads. */
+function replyText(outcome: CallOutcome): string {
+  return outcome.text
 }
 
 /** A listener that appends each event to `events` (an anonymous closure: see `newTargetFunction` in runtime/future.ts). */

@@ -465,7 +465,7 @@ export async function runModule<In extends unknown[], Out>(
   const { signal, observer, index } = options
   if (signal?.aborted) throw signal.reason
   const onNode = observer ? (record: NodeRecord) => observer.onNode(record) : options.onNode
-  const run = new Run<PipelineServices>({ mode: 'execute', signal, onNode, scheduling, services: { backend, paths: modulePaths(module) } })
+  const run = new Run<PipelineServices>({ mode: 'execute', signal, onNode, scheduling, keepHistory: keepTape, services: { backend, paths: modulePaths(module) } })
   onRun?.(run)
   observer?.runStart?.(index === undefined ? { run: run.number, startedAt: run.startedAt, name: module.constructor.name } : { run: run.number, startedAt: run.startedAt, name: module.constructor.name, index })
   warnIfTraced(module)
