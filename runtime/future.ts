@@ -44,7 +44,7 @@ export function isFuture(value: unknown): boolean {
 
 /** The future standing for `node`'s value. */
 export function futureFor(node: RunNode): unknown {
-  return (node.proxy ??= makeFuture(makeTarget(node.run, node, undefined, undefined)))
+  return (node.proxy ??= makeFuture(makeNodeTarget(node)))
 }
 
 /** The node behind a future, adding a `select` node first when the future is a property not yet used. */
@@ -89,6 +89,18 @@ function makeTarget(run: Run, node: RunNode | undefined, parent: FutureTarget | 
   target.key = key
   target.awaited = false
   target.properties = undefined
+  return target
+}
+
+/**
+ * The target of a node's own future: only `run` and `node` are set (a function keeps added
+ * properties out of line, and two fit in the first allocation); the fields a property future
+ * needs (`parent`, `key`, `awaited`, `properties`) read as undefined until set.
+ */
+function makeNodeTarget(node: RunNode): FutureTarget {
+  const target = newTargetFunction()
+  target.run = node.run
+  target.node = node
   return target
 }
 

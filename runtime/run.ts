@@ -279,7 +279,9 @@ export class Run<Services = unknown> {
         return node
       }
       remaining++
-      ;(input.dependents ??= []).push(node)
+      // Not `(dependents ??= []).push(node)`: V8 gives an empty array room for 17 on its first push.
+      if (input.dependents === undefined) input.dependents = [node]
+      else input.dependents.push(node)
     }
     node.remaining = remaining
     if (remaining === 0) this.enqueue(node)
@@ -327,8 +329,7 @@ export class Run<Services = unknown> {
     const site = spec.site ?? captureCallSite()
     const templates = new Array<Template>(args.length)
     for (let index = 0; index < args.length; index++) templates[index] = this.capture(args[index], site)
-    const inputs: RunNode[] = []
-    for (const template of templates) collectNodes(template, inputs)
+    const inputs = inputsOf(templates)
     // The hot path: no spread, and the node function comes from a factory (one closure per call).
     return this.addNode({
       kind: spec.kind,
@@ -717,6 +718,18 @@ function callFunction(templates: Template[], execute: (args: unknown[], context:
 /** What a done node's function becomes when nothing records the run (see `Run.complete`). */
 function ran(): never {
   throw new Error('Expected a node function to run once; this node has already run.')
+}
+
+/** The distinct nodes in `templates`, in order; an exact-size array for the usual one argument. */
+function inputsOf(templates: Template[]): RunNode[] {
+  if (templates.length === 1) {
+    const only = templates[0]!
+    if (only.kind === 'node') return [only.node]
+    if (only.kind === 'literal') return []
+  }
+  const inputs: RunNode[] = []
+  for (const template of templates) collectNodes(template, inputs)
+  return inputs
 }
 
 function collectNodes(template: Template, into: RunNode[]): void {

@@ -80,6 +80,8 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
   readonly #settings: Omit<CompletionRequest, 'messages'>
   readonly #validationRetries: number
   readonly #combine: ((...inputs: In) => LLMInput) | undefined
+  /** The node function of this module's calls: one for all of them. */
+  #execute: ((values: unknown[], context: ExecuteContext) => unknown) | undefined
 
   constructor(options: LLMInferenceOptions<Out, In>) {
     super()
@@ -132,7 +134,7 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
     }
     const site = call ? call.site : (callerSite ?? captureCallSite())
     const spec = { kind: 'call' as const, base: call?.id ?? path, module: path, moduleType: this.constructor.name, alias: this.alias, site }
-    const node = run.addCall(spec, inputs, (values, context) => this.#complete(values as In, context as ExecuteContext & { run: Run<PipelineServices> }))
+    const node = run.addCall(spec, inputs, (this.#execute ??= (values, context) => this.#complete(values as In, context as ExecuteContext & { run: Run<PipelineServices> })))
     return futureFor(node)
   }
 
