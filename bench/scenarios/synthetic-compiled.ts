@@ -3,9 +3,9 @@
  * compiled by `compile()` from `plugin/compiler` (each call carries a static id and source
  * location, so no stack is captured per call) and evaluated in this process.
  */
-import { LLMInference, Module } from 'plait'
-import { enter, mark } from 'plait/compiled'
+import type { Module } from 'plait'
 import { compile } from '../../plugin/compiler/index.js'
+import type { SyntheticPackage } from './synthetic-package.js'
 
 /** The source of a module whose `forward()` runs `chains` chains of `steps` calls, each call's input made by `input`. */
 function chainsSource(input: string): string {
@@ -31,27 +31,27 @@ function chainsSource(input: string): string {
   ].join('\n')
 }
 
-/** Compiles `source` and evaluates it with its imports handed in by name; throws on any diagnostic. */
-function load(source: string, file: string): new (chains: number, steps: number) => Module<[seed: string], string[]> {
+/** Compiles `source` and evaluates it with its imports (from `pkg`) handed in by name; throws on any diagnostic. */
+function load(pkg: SyntheticPackage, source: string, file: string): new (chains: number, steps: number) => Module<[seed: string], string[]> {
   const { code, diagnostics } = compile(source, file)
   if (diagnostics.length > 0 || !code.includes('enter(this)')) throw new Error(`Expected ${file} to compile cleanly, got ${JSON.stringify(diagnostics)}`)
   const body = code.replace(/import\s*\{[^}]*\}\s*from\s*'[^']*';?/g, '').replace('export class Generated', 'class Generated')
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const factory = new Function('LLMInference', 'Module', 'enter', '$mark', `${body}\nreturn Generated`) as (...names: unknown[]) => ReturnType<typeof load>
-  return factory(LLMInference, Module, enter, mark)
+  return factory(pkg.plait.LLMInference, pkg.plait.Module, pkg.compiled.enter, pkg.compiled.mark)
 }
 
 /**
- * The compiled forms of the `chains` and `renders` shapes.
+ * The compiled forms of the `chains` and `renders` shapes, on the runtime of `pkg`.
  *
  * @example
  * ```ts
- * const module = new (compiledChains().Chains)(100, 100)
+ * const module = new (compiledChains(await loadSyntheticPackage()).Chains)(100, 100)
  * ```
  */
-export function compiledChains() {
+export function compiledChains(pkg: SyntheticPackage) {
   return {
-    Chains: load(chainsSource('value'), 'bench/scenarios/synthetic-chains.compiled.js'),
-    RenderedChains: load(chainsSource('`step ${step}: ${value}`'), 'bench/scenarios/synthetic-renders.compiled.js'),
+    Chains: load(pkg, chainsSource('value'), 'bench/scenarios/synthetic-chains.compiled.js'),
+    RenderedChains: load(pkg, chainsSource('`step ${step}: ${value}`'), 'bench/scenarios/synthetic-renders.compiled.js'),
   }
 }

@@ -6,12 +6,18 @@
  * Each shape runs traced (the module as written: the runtime captures a stack per call for its
  * source location) and compiled (`synthetic-compiled.ts`: static ids and locations).
  * The baseline awaits the same endpoint's `complete()` directly, chains side by side with `Promise.all`.
+ * Both run on the package as built for publishing (see `synthetic-package.ts`).
  */
-import { LLMInference, Module } from 'plait'
-import { simulated, type CompletionRequest, type SimulatedEndpoint } from 'plait/endpoints'
-import { currentRun } from '../../runtime/context.js'
+import type { Module as ModuleType } from 'plait'
+import type { CompletionRequest, SimulatedEndpoint } from 'plait/endpoints'
 import type { Contender } from '../lib/interleave.js'
 import { compiledChains } from './synthetic-compiled.js'
+import { loadSyntheticPackage } from './synthetic-package.js'
+
+/** The package the graphs run on: built (by default) or the sources. */
+export const syntheticPackage = await loadSyntheticPackage()
+const { LLMInference, Module } = syntheticPackage.plait
+const { simulated } = syntheticPackage.endpoints
 
 export const CHAINS = 100
 
@@ -19,7 +25,7 @@ export const CHAINS = 100
 export interface SyntheticShape {
   name: string
   description: string
-  module: Module<[seed: string], string[]>
+  module: ModuleType<[seed: string], string[]>
   /** The same computation, straight on the endpoint. */
   baseline: (endpoint: SimulatedEndpoint, seed: string) => Promise<string[]>
 }
@@ -80,7 +86,7 @@ const rendersBaseline: SyntheticShape['baseline'] = (endpoint, seed) => {
   )
 }
 
-const compiled = compiledChains()
+const compiled = compiledChains(syntheticPackage)
 
 export const shapes: SyntheticShape[] = [
   { name: 'chains', description: '100 chains × 100 calls', module: new Chains(100), baseline: chainsBaseline },
@@ -97,26 +103,20 @@ export function tracedNodes(shape: SyntheticShape): Record<string, number> {
 }
 
 /**
- * Wraps a module to count the nodes of its real run: the tracer sees the input as pending and adds
- * a render node where a run, with the real string, has none. A composite adds no node of its own.
+ * Plait and the baseline for `shape`; `nodes()` gives the node count of plait's first run, which
+ * counts them with an `onNode` observer (untimed: it is the run that checks both sides agree). The
+ * tracer sees the input as pending and adds a render node where a run, with the real string, has none.
  */
-class Counted extends Module<[seed: string], string[]> {
-  nodes = 0
-  constructor(readonly inner: Module<[seed: string], string[]>) {
-    super()
-  }
-  forward(seed: string): string[] {
-    const output = this.inner(seed)
-    this.nodes = (currentRun() as unknown as { nodes: unknown[] }).nodes.length
-    return output
-  }
-}
-
-/** Plait and the baseline for `shape`; `nodes()` gives the node count of plait's last run. */
 export function synthetic(shape: SyntheticShape): Contender<string[]> & { nodes: () => number } {
   // A short fixed reply keeps the endpoint's own work out of the way; latency 0 means no timer.
   const endpoint = simulated({ model: 'sim', latencyMs: 0, maxConcurrent: 100_000, reply: (request) => `ok ${request.messages.at(-1)!.content.length}` })
-  const counted = new Counted(shape.module)
-  const pipeline = counted.bind({ endpoints: { sim: endpoint } })
-  return { plait: () => pipeline('seed'), baseline: () => shape.baseline(endpoint, 'seed'), nodes: () => counted.nodes }
+  const pipeline = shape.module.bind({ endpoints: { sim: endpoint } })
+  let nodes = 0
+  let counted = false
+  const plait = (): Promise<string[]> => {
+    if (counted) return pipeline('seed')
+    counted = true
+    return pipeline.run(['seed'], { onNode: () => nodes++ })
+  }
+  return { plait, baseline: () => shape.baseline(endpoint, 'seed'), nodes: () => nodes }
 }
