@@ -44,6 +44,7 @@ import { isFunctionLike, mutatingMethods, type Binding } from './scope.js'
 export class LocationTable {
   readonly sites: SourceLocation[] = []
   private readonly index = new Map<string, number>()
+  private readonly siteOf = new Map<ts.Node, SourceLocation>()
   constructor(
     readonly name: string,
     private readonly parsed: Parsed,
@@ -55,8 +56,14 @@ export class LocationTable {
   }
 
   site(node: ts.Node): SourceLocation {
-    const { line, column } = lineColumn(this.parsed, node.getStart(this.parsed.sf))
-    return { file: this.parsed.file, line, column }
+    // Asked twice for most nodes (the graph node and the generated code's `$L[n]`).
+    let site = this.siteOf.get(node)
+    if (site === undefined) {
+      const { line, column } = lineColumn(this.parsed, node.getStart(this.parsed.sf))
+      site = { file: this.parsed.file, line, column }
+      this.siteOf.set(node, site)
+    }
+    return { ...site }
   }
 
   ref(site: SourceLocation): string {
@@ -92,7 +99,8 @@ export interface Lowered {
 }
 
 const identifierCharacter = /[\w$]/
-const q = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+const needsEscape = /[\\']/
+const q = (text: string) => (needsEscape.test(text) ? `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : `'${text}'`)
 
 /**
  * Lowers the forward() the facts describe, editing `ms` in place.
