@@ -19,7 +19,7 @@ import { identifiersOf, TempNames } from './names.js'
 import { lineColumn, lineText, parse, type CompileOptions } from './parse.js'
 import { computePending } from './pending.js'
 import { analyzeScope } from './scope.js'
-import { boundaryMap, composeSourceMaps, type SourceMap } from './sourcemap.js'
+import { composeSourceMaps, type SourceMap } from './sourcemap.js'
 import { desugarSwitches } from './desugar.js'
 import { RevertibleEdits } from './edits.js'
 
@@ -138,7 +138,8 @@ export function compile(source: string, fileId: string, options: CompileOptions 
   const table = compiled > 0 ? ` const ${locations.name} = [${locations.sites.map((site) => `{ file: ${JSON.stringify(site.file)}, line: ${site.line}, column: ${site.column} }`).join(', ')}];` : ''
   ms.prependLeft(shebang, `import { ${imported.join(', ')} } from 'plait/compiled';${table}`)
   const code = ms.toString()
-  let map = boundaryMap(ms, parsed.fileId)
+  let map = ms.generateMap({ hires: 'boundary', source: parsed.fileId, file: parsed.fileId, includeContent: true }) as unknown as SourceMap
+  map = { version: 3, file: map.file, sources: map.sources, sourcesContent: map.sourcesContent, names: map.names, mappings: map.mappings }
   if (options.inputMap) map = composeSourceMaps(map, options.inputMap)
   return { code, map, graphs, diagnostics }
 }
