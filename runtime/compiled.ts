@@ -19,7 +19,7 @@ import type { NodeKind, SourceLocation } from '../src/graph/types.js'
 import { currentRun } from './context.js'
 import { PlaitError } from './errors.js'
 import { futureFor, isFuture, materialize } from './future.js'
-import { holdsPending, renderText, type Run, type RunNode } from './run.js'
+import { holdsPending, renderFunction, renderText, type Run, type RunNode } from './run.js'
 import { FailureScope, ScopeFrame, scopeFrameOf, type ScopeFailure } from './attempt.js'
 import { executingIn } from './context.js'
 
@@ -70,29 +70,27 @@ export class Scope {
 
   /** A template literal: `parts[0] + values[0] + parts[1] + ...`. */
   render(id: string, parts: string[], values: unknown[], site: SourceLocation): unknown {
-    if (!values.some(holdsPending)) return renderText(parts, values)
-    // Fold plain values into the text parts; pending ones become inputs.
-    const template = [parts[0]!]
-    const inputs: RunNode[] = []
+    let pending = 0
+    for (let index = 0; index < values.length; index++) if (holdsPending(values[index])) pending++
+    if (pending === 0) return renderText(parts, values)
+    // Fold plain values into the text parts; pending ones become inputs. Arrays at their final
+    // size: they stay in the node (V8 gives an empty array room for 17 on its first push).
+    const template = new Array<string>(pending + 1)
+    const inputs = new Array<RunNode>(pending)
+    let slot = 0
+    template[0] = parts[0]!
     for (let index = 0; index < values.length; index++) {
       let value = values[index]
       // An array or object holding pending values is text once they resolve.
       if (!isFuture(value) && holdsPending(value)) value = futureFor(this.run.addCall({ kind: 'derive', base: 'collect', label: 'collect', site }, [value], ([resolved]) => resolved))
       if (isFuture(value)) {
-        inputs.push(materialize(value))
-        template.push(parts[index + 1]!)
+        inputs[slot] = materialize(value)
+        template[++slot] = parts[index + 1]!
       } else {
-        template[template.length - 1] += String(value) + parts[index + 1]!
+        template[slot] += String(value) + parts[index + 1]!
       }
     }
-    const node = this.run.addNode({
-      kind: 'render',
-      base: id,
-      template,
-      inputs,
-      site,
-      execute: (resolved) => renderText(template, resolved),
-    })
+    const node = this.run.addNode({ kind: 'render', base: id, template, inputs, site, execute: renderFunction(template) })
     return futureFor(node)
   }
 

@@ -677,7 +677,7 @@ export class Run<Services = unknown> {
 }
 
 /** The node function of a render node (made here: an anonymous closure, see `callFunction`). */
-function renderFunction(parts: readonly string[]): (values: unknown[]) => string {
+export function renderFunction(parts: readonly string[]): (values: unknown[]) => string {
   return (values) => renderText(parts, values)
 }
 
