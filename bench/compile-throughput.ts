@@ -11,29 +11,9 @@ import ts from 'typescript'
 import { compile } from '../plugin/compiler/index.js'
 import { table } from './lib/report.js'
 import { median, range } from './lib/stats.js'
+import { pipelineSource } from './scenarios/generated-pipelines.js'
 
 const MODULES = 200
-
-/** The forward() bodies the generated modules cycle through (as in `bench/vite-build.ts`). */
-const bodies = [
-  (n: number) => `    const a = this.first(input)
-    const b = this.second(input)
-    return this.join(\`${n}: \${a} and \${b}\`)`,
-  (n: number) => `    const label = this.first(input)
-    if (label === 'yes') return this.second(\`urgent ${n}: \${input}\`)
-    return label.length > 3 ? this.join(label) : 'short'`,
-  (n: number) => `    const parts = input.split(',')
-    const out: string[] = []
-    for (const part of parts) out.push(this.first(\`${n} \${part}\`))
-    return this.join(out.join('; '))`,
-  (n: number) => `    const summaries = input.split(' ').map((word) => this.second(word))
-    const merged = this.join(summaries.join(' | '))
-    return merged || this.first('empty ${n}')`,
-  (n: number) => `    let draft = this.first(input)
-    for (let round = 0; round < 2; round++) draft = this.second(\`${n} revise \${draft}\`)
-    const { length } = draft
-    return length > 10 ? draft : this.join(draft)`,
-]
 
 /** One generated module: its file id under `/project/src` and its text (as `bench/vite-build.ts` writes it). */
 export interface GeneratedModule {
@@ -52,19 +32,7 @@ export interface GeneratedModule {
 export function generatedModules(count = MODULES): GeneratedModule[] {
   return Array.from({ length: count }, (_, n) => ({
     id: `/project/src/pipeline-${n}.ts`,
-    source: `import { LLMInference, Module } from 'plait'
-
-/** Generated pipeline ${n}. */
-export class Pipeline${n} extends Module<[string], string> {
-  first = new LLMInference({ alias: 'fast', system: 'first ${n}' })
-  second = new LLMInference({ alias: 'fast', system: 'second ${n}' })
-  join = new LLMInference({ alias: 'smart', system: 'join ${n}' })
-
-  forward(input: string): string {
-${bodies[n % bodies.length]!(n)}
-  }
-}
-`,
+    source: pipelineSource(n),
   }))
 }
 

@@ -15,31 +15,11 @@ import { build, type Plugin } from 'vite'
 import plait from '../plugin/hosts/vite.js'
 import { table } from './lib/report.js'
 import { median, pairedRatio, range } from './lib/stats.js'
+import { pipelineSource } from './scenarios/generated-pipelines.js'
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 const MODULES = 200
 const REPS = Number(process.env['BENCH_VITE_REPS'] ?? 9)
-
-/** The forward() bodies the generated modules cycle through: calls, templates, branches, loops. */
-const bodies = [
-  (n: number) => `    const a = this.first(input)
-    const b = this.second(input)
-    return this.join(\`${n}: \${a} and \${b}\`)`,
-  (n: number) => `    const label = this.first(input)
-    if (label === 'yes') return this.second(\`urgent ${n}: \${input}\`)
-    return label.length > 3 ? this.join(label) : 'short'`,
-  (n: number) => `    const parts = input.split(',')
-    const out: string[] = []
-    for (const part of parts) out.push(this.first(\`${n} \${part}\`))
-    return this.join(out.join('; '))`,
-  (n: number) => `    const summaries = input.split(' ').map((word) => this.second(word))
-    const merged = this.join(summaries.join(' | '))
-    return merged || this.first('empty ${n}')`,
-  (n: number) => `    let draft = this.first(input)
-    for (let round = 0; round < 2; round++) draft = this.second(\`${n} revise \${draft}\`)
-    const { length } = draft
-    return length > 10 ? draft : this.join(draft)`,
-]
 
 /** Writes the project: `src/pipeline-N.ts` and a `src/main.ts` that imports every one. */
 function generateProject(): string {
@@ -49,23 +29,7 @@ function generateProject(): string {
   symlinkSync(repoRoot, join(root, 'node_modules/plait'), 'dir')
   const imports: string[] = []
   for (let n = 0; n < MODULES; n++) {
-    const body = bodies[n % bodies.length]!(n)
-    writeFileSync(
-      join(root, 'src', `pipeline-${n}.ts`),
-      `import { LLMInference, Module } from 'plait'
-
-/** Generated pipeline ${n}. */
-export class Pipeline${n} extends Module<[string], string> {
-  first = new LLMInference({ alias: 'fast', system: 'first ${n}' })
-  second = new LLMInference({ alias: 'fast', system: 'second ${n}' })
-  join = new LLMInference({ alias: 'smart', system: 'join ${n}' })
-
-  forward(input: string): string {
-${body}
-  }
-}
-`,
-    )
+    writeFileSync(join(root, 'src', `pipeline-${n}.ts`), pipelineSource(n))
     imports.push(`export { Pipeline${n} } from './pipeline-${n}.js'`)
   }
   writeFileSync(join(root, 'src/main.ts'), `${imports.join('\n')}\n`)
