@@ -38,6 +38,13 @@ export interface NodeSpec {
   site?: CallSite
   /** Runs on the resolved input values, in input order. May return a promise. */
   execute: (values: unknown[], context: ExecuteContext) => unknown
+  /**
+   * For a node made by `addCall` (its `execute` is then the shared `runCall`): the function that
+   * takes the rebuilt arguments, and the arguments' templates (`undefined` when the arguments are
+   * exactly the input values, in order).
+   */
+  call?: ((args: unknown[], context: ExecuteContext) => unknown) | undefined
+  args?: Template[] | undefined
 }
 
 /**
@@ -342,7 +349,9 @@ export class Run<Services = unknown> {
       label: spec.label,
       inputs,
       site,
-      execute: callFunction(templates, execute),
+      execute: runCall,
+      call: execute,
+      args: sameAsInputs(templates, inputs) ? undefined : templates,
     })
   }
 
@@ -545,6 +554,8 @@ export class Run<Services = unknown> {
       // than when the run ends, so that young-generation collections do not copy them.
       const spec = node.spec
       spec.execute = ran
+      spec.call = undefined
+      spec.args = undefined
       spec.site = undefined
     }
     this.settled(node)
@@ -702,17 +713,32 @@ export function holdsPending(value: unknown): boolean {
 }
 
 /**
- * The node function of a call made by `addCall`: rebuilds the arguments from the resolved inputs,
- * keeps them on the node (`received`) and runs `execute` on them. Made here, so that it is one
- * anonymous closure per call.
+ * The node function of every call made by `addCall`: rebuilds the arguments from the resolved
+ * inputs (or takes the input values as they are, see `NodeSpec.args`), keeps them on the node
+ * (`received`) when the run records, and runs the node's `call` on them. One function for all
+ * such nodes: no closure per node.
  */
-function callFunction(templates: Template[], execute: (args: unknown[], context: ExecuteContext) => unknown) {
-  return (_values: unknown[], context: ExecuteContext): unknown => {
-    const received = new Array<unknown>(templates.length)
+function runCall(values: unknown[], context: ExecuteContext): unknown {
+  const node = context.node
+  const spec = node.spec
+  const templates = spec.args
+  let received = values
+  if (templates !== undefined) {
+    received = new Array<unknown>(templates.length)
     for (let index = 0; index < templates.length; index++) received[index] = rebuild(templates[index]!)
-    if (context.run.recording) context.node.received = received
-    return execute(received, context)
   }
+  if (context.run.recording) node.received = received
+  return spec.call!(received, context)
+}
+
+/** Whether the arguments `templates` stand for are exactly the values of `inputs`, in order. */
+function sameAsInputs(templates: Template[], inputs: RunNode[]): boolean {
+  if (templates.length !== inputs.length) return false
+  for (let index = 0; index < templates.length; index++) {
+    const template = templates[index]!
+    if (template.kind !== 'node' || template.node !== inputs[index]) return false
+  }
+  return true
 }
 
 /** What a done node's function becomes when nothing records the run (see `Run.complete`). */
