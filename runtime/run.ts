@@ -447,7 +447,8 @@ export class Run<Services = unknown> {
   }
 
   private enqueue(node: RunNode): void {
-    node.readyAt = now()
+    // Times are read only by records and tapes.
+    if (this.recording) node.readyAt = now()
     this.ready.push(node)
     if (!this.draining) this.drain()
   }
@@ -472,7 +473,7 @@ export class Run<Services = unknown> {
       return
     }
     node.state = 'running'
-    node.startedAt = now()
+    if (this.recording) node.startedAt = now()
     const inputs = node.spec.inputs
     const values = new Array<unknown>(inputs.length)
     for (let index = 0; index < inputs.length; index++) values[index] = inputs[index]!.value
@@ -538,7 +539,7 @@ export class Run<Services = unknown> {
     if (node.state !== 'running') return
     node.state = 'done'
     node.value = value
-    node.endedAt = now()
+    if (this.recording) node.endedAt = now()
     const dependents = node.dependents
     node.dependents = undefined
     if (dependents) {
@@ -564,7 +565,7 @@ export class Run<Services = unknown> {
   private fail(node: RunNode, cause: unknown): void {
     if (node.state !== 'running') return
     node.state = 'failed'
-    node.endedAt = now()
+    if (this.recording) node.endedAt = now()
     const aborted = this.failure !== undefined
     node.error = aborted || cause instanceof NodeError || cause instanceof TraceError ? cause : this.nodeError(node, cause)
     if (!aborted && node.scope?.capture(node, node.error) !== true) this.abort(node.error)
