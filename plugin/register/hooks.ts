@@ -3,7 +3,7 @@
  * `module.register()` runs it on Node's hooks thread, where `resolve` and `load` are async and
  * chain with the hooks registered before them (tsx's, for example).
  */
-import { moduleCompiler, type LoadResult, type ModuleCompiler } from './module-compiler.js'
+import { moduleCompiler, type LoadContext, type LoadResult, type ModuleCompiler, type ResolveContext } from './module-compiler.js'
 import { registerOptions, type RegisterOptions } from './options.js'
 import { isNotFound, isUnloadableTypeScript, typeScriptAlternative } from './typescript-resolve.js'
 
@@ -15,14 +15,6 @@ export interface HooksData {
 
 type NextResolve = (specifier: string, context?: ResolveContext) => Promise<{ url: string }>
 type NextLoad = (url: string, context?: LoadContext) => Promise<LoadResult>
-interface ResolveContext {
-  parentURL?: string
-  conditions?: string[]
-}
-interface LoadContext {
-  format?: string | null
-  conditions?: string[]
-}
 
 let compiler: ModuleCompiler | undefined
 

@@ -15,6 +15,18 @@ import { composeSourceMaps, type SourceMap } from '../compiler/sourcemap.js'
 import type { TransformOutput } from '../types.js'
 
 /** What a `load` hook returns (the fields plait reads and writes). */
+/** What Node passes a `resolve` hook as its context (the part plait reads). */
+export interface ResolveContext {
+  parentURL?: string
+  conditions?: string[]
+}
+
+/** What Node passes a `load` hook as its context (the part plait reads). */
+export interface LoadContext {
+  format?: string | null
+  conditions?: string[]
+}
+
 export interface LoadResult {
   format?: string | null
   source?: string | ArrayBuffer | ArrayBufferView | null

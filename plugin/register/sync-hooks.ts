@@ -2,18 +2,10 @@
  * The hooks of `plait/register` on Node with `module.registerHooks` (22.15+, 23.5+): the same
  * work as `hooks.ts`, synchronous and on the main thread, for `import` and `require` alike.
  */
-import { moduleCompiler, type LoadResult } from './module-compiler.js'
+import { moduleCompiler, type LoadContext, type LoadResult, type ResolveContext } from './module-compiler.js'
 import type { RegisterOptions } from './options.js'
 import { isNotFound, isUnloadableTypeScript, typeScriptAlternative } from './typescript-resolve.js'
 
-interface ResolveContext {
-  parentURL?: string
-  conditions?: string[]
-}
-interface LoadContext {
-  format?: string | null
-  conditions?: string[]
-}
 
 /** The hooks `module.registerHooks()` takes. */
 export interface SyncHooks {
