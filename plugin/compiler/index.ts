@@ -167,13 +167,15 @@ function externalGraphs(sourceOf: (id: string) => string | undefined, options: C
     const key = `${from.id}\0${source}`
     let graphs = importedGraphs.get(key)
     if (graphs === undefined) {
+      if (importedGraphs.size >= importedGraphsLimit) importedGraphs.delete(importedGraphs.keys().next().value!)
+      // While the file compiles, an import cycle back to it finds no graph instead of recursing.
       importedGraphs.set(key, [])
       try {
         graphs = compile(source, from.id, { ...options, inputMap: undefined, sourceHashOf: undefined }).graphs
-      } finally {
+      } catch (error) {
         importedGraphs.delete(key)
+        throw error
       }
-      if (importedGraphs.size >= importedGraphsLimit) importedGraphs.delete(importedGraphs.keys().next().value!)
       importedGraphs.set(key, graphs)
     }
     return graphs.find((graph) => graph.name === from.name)

@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeProject, repository } from './project.js'
 
-// The package as it ships: `node scripts/build.mjs` into a temporary package folder (so the
+// The package as it ships (its bundles: `node scripts/build.mjs --js-only`; test/package.test.ts
+// checks the declarations) in a temporary package folder (so the
 // repository's own dist/ is left alone), then the bin run with plain Node in a user's project
 // whose node_modules/plait is that package.
 const pack = mkdtempSync(join(tmpdir(), 'plait-pack-'))
@@ -16,7 +17,7 @@ const project = makeProject(['branches.ts'], {
 beforeAll(() => {
   cpSync(join(repository, 'package.json'), join(pack, 'package.json'))
   symlinkSync(join(repository, 'node_modules'), join(pack, 'node_modules'), 'dir')
-  execFileSync(process.execPath, [join(repository, 'scripts/build.mjs'), join(pack, 'dist')], { cwd: repository, stdio: 'pipe' })
+  execFileSync(process.execPath, [join(repository, 'scripts/build.mjs'), join(pack, 'dist'), '--js-only'], { cwd: repository, stdio: 'pipe' })
   unlinkSync(join(project, 'node_modules/plait'))
   symlinkSync(pack, join(project, 'node_modules/plait'), 'dir')
 }, 180_000)
