@@ -8,8 +8,8 @@ import { isAbsolute, join, resolve as resolvePath } from 'node:path'
 import picomatch from 'picomatch'
 import { formatDiagnostic } from '../src/graph/diagnostic.js'
 import type { Diagnostic } from '../src/graph/types.js'
-import { compile, compilerVersion, type SourceMapInput } from './compiler/index.js'
-import { cacheFolder, cacheKey, graphFilesStamp, readCached, textHash, writeCached, type CachedCompile } from './compile-cache.js'
+import { compile, type SourceMapInput } from './compiler/index.js'
+import { cacheFolder, cacheKey, graphFolderStamp, sharedCompileCache, textHash, type CachedCompile, type CompileCache } from './compile-cache.js'
 import { nodeResolver } from './compiler/resolve.js'
 import { relativeFile } from './compiler/parse.js'
 import { graphFolderOf, writeGraphFiles } from './graph-files.js'
@@ -81,35 +81,45 @@ export interface TransformFileInput {
  * `'use plait'` directive) is not parsed at all. Throws `PlaitBuildError` when a forward() has an
  * error (PL1xx, or PL2xx in strict mode); warnings are returned in `diagnostics`.
  *
+ * With the compile cache on (the default where the root has `node_modules`), a file whose text
+ * and bases did not change since the last build is not compiled again, and its graph files are
+ * left alone while they are as that build left them. `cache` is the host's own cache (saved when
+ * its build ends); without it the process's shared one is used (saved when the process exits).
+ *
  * @example
  * ```ts
  * const output = transformFile({ code, id: '/repo/src/app.ts' }, { root: '/repo' })
  * for (const warning of output.diagnostics) console.warn(formatDiagnostic(warning))
  * ```
  */
-export function transformFile(input: TransformFileInput, options: PlaitOptions = {}): TransformOutput {
+export function transformFile(input: TransformFileInput, options: PlaitOptions = {}, cache?: CompileCache): TransformOutput {
   const root = options.root ?? process.cwd()
   const empty: TransformOutput = { graphs: [], diagnostics: [], dependencies: [], written: [] }
   if (!mentionsPlait(input.code)) return empty
   const file = relativeFile(input.id, root)
   const strict = options.strict === true
-  const folder = cacheFolder(options.cache, root)
-  const key = folder === undefined ? '' : cacheKey(input.code, { file, root, strict, compilerVersion, inputMap: input.inputMap })
-  const cached = folder === undefined ? undefined : readCached(folder, key)
+  if (cache === undefined) {
+    const folder = cacheFolder(options.cache, root)
+    if (folder !== undefined) cache = sharedCompileCache(folder)
+  }
+  const key = cache === undefined ? '' : cacheKey(input.code, { strict, inputMap: input.inputMap })
+  const cached = cache?.get(root, file, key)
   const compiled = cached ?? compileFile(input, root, strict)
   const errors = compiled.diagnostics.filter((diagnostic) => diagnostic.severity === 'error')
   if (errors.length > 0) throw new PlaitBuildError(errors)
   let written: string[] = []
+  let store = cached === undefined
   if (options.graphs !== false) {
     const graphFolder = join(root, graphFolderOf(file))
-    // A warm cache entry remembers how the graph files looked after the last build.
-    const upToDate = cached?.graphFiles !== undefined && cached.graphFiles === graphFilesStamp(graphFolder)
-    if (!upToDate) {
+    if (cached?.graphFiles === undefined || cached.graphFiles !== graphFolderStamp(graphFolder)) {
       written = writeGraphFiles(root, file, compiled.graphs)
-      if (folder !== undefined) compiled.graphFiles = graphFilesStamp(graphFolder)
+      if (cache !== undefined) {
+        compiled.graphFiles = graphFolderStamp(graphFolder)
+        store = true
+      }
     }
-    if (folder !== undefined && (cached === undefined || !upToDate)) writeCached(folder, key, compiled)
-  } else if (folder !== undefined && cached === undefined) writeCached(folder, key, compiled)
+  }
+  if (store) cache?.set(root, file, key, compiled)
   return {
     code: compiled.code,
     map: compiled.map,

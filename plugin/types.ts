@@ -30,9 +30,10 @@ export interface PlaitOptions {
   graphs?: boolean
   /**
    * Keep what each file compiled to on disk, so that a later build compiles only the files that
-   * changed: `true` for `<root>/node_modules/.cache/plait`, or a folder (relative to the root).
-   * Entries are keyed by the file's text, the texts of the files its classes extend, `strict`,
-   * the root and the compiler's version. Default: `false`.
+   * changed: `true` for `<root>/node_modules/.cache/plait`, a folder (relative to the root), or
+   * `false` for none. Entries are keyed by the file's text, the texts of the files its classes
+   * extend, `strict`, the root and the compiler itself (a hash of its sources). Default: on, in
+   * `<root>/node_modules/.cache/plait`, when the root has a `node_modules` folder.
    */
   cache?: boolean | string
 }

@@ -12,6 +12,7 @@
 import { resolve as resolvePath } from 'node:path'
 import { createUnplugin, type UnpluginInstance, type UnpluginOptions } from 'unplugin'
 import { formatDiagnostic } from '../src/graph/diagnostic.js'
+import { cacheFolder, CompileCache } from './compile-cache.js'
 import { fileFilter, mentionsPlaitPattern, PlaitBuildError, transformFile } from './transform.js'
 import type { PlaitOptions } from './types.js'
 import { ProjectGraphCache, virtualGraphsId } from './virtual-graphs.js'
@@ -43,8 +44,20 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
   /** For each file a compiled class extends, the ids of the files that extend it. */
   const dependents = new Map<string, Set<string>>()
   const projectGraphs = new ProjectGraphCache()
+  /** The compile cache of this plugin instance (created on first use, once the root is known; `null` when off). */
+  let compileCache: CompileCache | null | undefined
+
+  const cacheOfBuild = (): CompileCache | undefined => {
+    if (compileCache === undefined) {
+      const folder = cacheFolder(options.cache, root)
+      compileCache = folder === undefined ? null : new CompileCache(folder)
+    }
+    return compileCache ?? undefined
+  }
 
   const setRoot = (next: string) => {
+    compileCache?.save()
+    compileCache = undefined
     root = resolvePath(next)
     accept = fileFilter(options, root)
   }
@@ -74,7 +87,7 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
         if (!accept(id)) return undefined
         let output
         try {
-          output = transformFile({ code, id }, { ...options, root })
+          output = transformFile({ code, id }, { ...options, root }, cacheOfBuild())
         } catch (error) {
           if (!(error instanceof PlaitBuildError)) throw error
           this.error({ message: error.message, id, code: error.diagnostics[0]?.code })
@@ -90,6 +103,9 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
         }
         return output.code === undefined ? undefined : { code: output.code, map: output.map ?? null }
       },
+    },
+    buildEnd() {
+      compileCache?.save()
     },
     webpack(compiler) {
       compiler.hooks.normalModuleFactory.tap('plait', (factory) => {

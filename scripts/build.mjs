@@ -8,8 +8,9 @@
  * declarations, for tests that only run the bundles)
  */
 import { execFileSync } from 'node:child_process'
-import { rmSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
@@ -18,6 +19,23 @@ const args = process.argv.slice(2)
 const jsOnly = args.includes('--js-only')
 const outdir = resolve(root, args.find((arg) => !arg.startsWith('--')) ?? 'dist')
 rmSync(outdir, { recursive: true, force: true })
+
+/**
+ * The compiler's fingerprint, baked into the bundles for the compile cache: the same hash
+ * `hashFolders()` in plugin/compiler-fingerprint.ts takes from the sources (keep the two alike).
+ */
+function compilerFingerprint() {
+  const hash = createHash('sha256')
+  for (const folder of ['plugin', 'src/graph']) {
+    const files = readdirSync(join(root, folder), { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+      .map((entry) => join(entry.parentPath ?? entry.path, entry.name).slice(root.length))
+      .sort()
+    for (const file of files) hash.update(`${file}\0`).update(readFileSync(join(root, file))).update('\0')
+  }
+  return hash.digest('hex')
+}
+
 if (!jsOnly) execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', outdir], { cwd: root, stdio: 'inherit' })
 await build({
   absWorkingDir: root,
@@ -45,5 +63,6 @@ await build({
   packages: 'external',
   sourcemap: true,
   chunkNames: 'chunks/[name]-[hash]',
+  define: { __PLAIT_COMPILER_FINGERPRINT__: JSON.stringify(compilerFingerprint()) },
   logLevel: 'warning',
 })

@@ -13,16 +13,19 @@ export interface RegisterOptions {
   strict: boolean
   /** Write graph files. */
   graphs: boolean
+  /** Keep compiles in `<root>/node_modules/.cache/plait` (the hosts' `cache` option, on by default). */
+  cache: boolean
 }
 
 /**
  * Reads the hook's options: `PLAIT_ROOT` (default: the current directory), `PLAIT_STRICT=1`
- * (tracer fallbacks become errors) and `PLAIT_GRAPHS=0` (write no graph files).
+ * (tracer fallbacks become errors), `PLAIT_GRAPHS=0` (write no graph files) and `PLAIT_CACHE=0`
+ * (no compile cache).
  *
  * @example
  * ```ts
  * registerOptions({ PLAIT_ROOT: 'app', PLAIT_STRICT: '1' }, '/repo')
- * // { root: '/repo/app', strict: true, graphs: true }
+ * // { root: '/repo/app', strict: true, graphs: true, cache: true }
  * ```
  */
 export function registerOptions(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): RegisterOptions {
@@ -30,6 +33,7 @@ export function registerOptions(env: NodeJS.ProcessEnv = process.env, cwd: strin
     root: resolve(cwd, env.PLAIT_ROOT || '.'),
     strict: isOn(env.PLAIT_STRICT),
     graphs: env.PLAIT_GRAPHS === undefined ? true : isOn(env.PLAIT_GRAPHS),
+    cache: env.PLAIT_CACHE === undefined ? true : isOn(env.PLAIT_CACHE),
   }
 }
 
@@ -42,7 +46,7 @@ export function registerOptions(env: NodeJS.ProcessEnv = process.env, cwd: strin
  * ```
  */
 export function hostOptions(options: RegisterOptions): PlaitOptions {
-  return { root: options.root, strict: options.strict, graphs: options.graphs }
+  return { root: options.root, strict: options.strict, graphs: options.graphs, ...(options.cache ? {} : { cache: false }) }
 }
 
 function isOn(value: string | undefined): boolean {

@@ -15,7 +15,7 @@ import { makeProject } from './project.js'
 const project = makeProject({ 'app.ts': appSource, 'bad.ts': badSource, 'warn.ts': warnSource, 'util.ts': 'export const util = 1\n', 'plain.ts': 'export const plain: number = 1\n' })
 afterAll(() => project.remove())
 const url = (file: string) => pathToFileURL(`${project.dir}/${file}`).href
-const options = { root: project.dir, strict: false, graphs: false }
+const options = { root: project.dir, strict: false, graphs: false, cache: false }
 const unknownExtension = () => Object.assign(new TypeError('Unknown file extension ".ts"'), { code: 'ERR_UNKNOWN_FILE_EXTENSION' })
 const notFound = () => Object.assign(new Error('Cannot find module'), { code: 'ERR_MODULE_NOT_FOUND' })
 
@@ -98,8 +98,8 @@ describe('module.register (async, hooks thread) shape', () => {
 })
 
 describe('registerOptions', () => {
-  it('reads PLAIT_ROOT, PLAIT_STRICT and PLAIT_GRAPHS', () => {
-    expect(registerOptions({}, '/repo')).toEqual({ root: '/repo', strict: false, graphs: true })
-    expect(registerOptions({ PLAIT_ROOT: 'app', PLAIT_STRICT: '1', PLAIT_GRAPHS: '0' }, '/repo')).toEqual({ root: '/repo/app', strict: true, graphs: false })
+  it('reads PLAIT_ROOT, PLAIT_STRICT, PLAIT_GRAPHS and PLAIT_CACHE', () => {
+    expect(registerOptions({}, '/repo')).toEqual({ root: '/repo', strict: false, graphs: true, cache: true })
+    expect(registerOptions({ PLAIT_ROOT: 'app', PLAIT_STRICT: '1', PLAIT_GRAPHS: '0', PLAIT_CACHE: '0' }, '/repo')).toEqual({ root: '/repo/app', strict: true, graphs: false, cache: false })
   })
 })
