@@ -6,7 +6,7 @@
  * once, on the first look-up, and written back when something new was stored: when the host's
  * build ends (`save()`), or when the process exits. One read instead of one per source file is
  * what makes a warm build cheap. An entry belongs to one source file (root and path) and is used
- * only while its key matches (the file's text, `strict`, the incoming source map) and every file
+ * only while its key matches (the file's text, `strict`, `sourceMap`, the incoming map) and every file
  * its classes extend still has the text it was compiled against.
  */
 import { createHash } from 'node:crypto'
@@ -67,11 +67,11 @@ export function textHash(text: string): string {
  *
  * @example
  * ```ts
- * const key = cacheKey(code, { strict: false })
+ * const key = cacheKey(code, { strict: false, sourceMap: true })
  * ```
  */
-export function cacheKey(code: string, parts: { strict: boolean; inputMap?: unknown }): string {
-  return textHash(`${JSON.stringify([parts.strict, parts.inputMap ?? null])}\0${code}`)
+export function cacheKey(code: string, parts: { strict: boolean; sourceMap: boolean; inputMap?: unknown }): string {
+  return textHash(`${JSON.stringify([parts.strict, parts.sourceMap, parts.inputMap ?? null])}\0${code}`)
 }
 
 /**

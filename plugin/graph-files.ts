@@ -40,10 +40,12 @@ export function writeGraphFiles(root: string, file: string, graphs: readonly Gra
   const changed: string[] = []
   const folder = join(root, graphFolderOf(file))
   if (Object.keys(wanted).length > 0) ensureIgnored(root)
+  let folderMade = false
   for (const [path, text] of Object.entries(wanted)) {
     const target = join(root, path)
-    if (existsSync(target) && readFileSync(target, 'utf8') === text) continue
-    mkdirSync(dirname(target), { recursive: true })
+    if (readIfPresent(target) === text) continue
+    if (!folderMade) mkdirSync(dirname(target), { recursive: true })
+    folderMade = true
     writeFileSync(target, text)
     changed.push(path)
   }
@@ -81,8 +83,9 @@ export function checkGraphFiles(root: string, file: string, graphs: readonly Gra
   const result: GraphFileCheck = { missing: [], stale: [], orphaned: [] }
   for (const [path, text] of Object.entries(wanted)) {
     const target = join(root, path)
-    if (!existsSync(target)) result.missing.push(path)
-    else if (readFileSync(target, 'utf8') !== text) result.stale.push(path)
+    const present = readIfPresent(target)
+    if (present === undefined) result.missing.push(path)
+    else if (present !== text) result.stale.push(path)
   }
   for (const path of filesIn(root, join(root, graphFolderOf(file)))) {
     if (!(path in wanted)) result.orphaned.push(path)
@@ -97,6 +100,16 @@ function filesIn(root: string, folder: string): string[] {
   return readdirSync(folder, { withFileTypes: true })
     .filter((entry) => entry.isFile() && /\.(graph\.json|mmd|dot|txt)$/.test(entry.name))
     .map((entry) => `${prefix}/${entry.name}`)
+}
+
+/** The text of a file, or `undefined` when there is none. */
+function readIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
 }
 
 function ensureIgnored(root: string): void {

@@ -102,9 +102,10 @@ export function transformFile(input: TransformFileInput, options: PlaitOptions =
     const folder = cacheFolder(options.cache, root)
     if (folder !== undefined) cache = sharedCompileCache(folder)
   }
-  const key = cache === undefined ? '' : cacheKey(input.code, { strict, inputMap: input.inputMap })
+  const sourceMap = options.sourceMap !== false
+  const key = cache === undefined ? '' : cacheKey(input.code, { strict, sourceMap, inputMap: input.inputMap })
   const cached = cache?.get(root, file, key)
-  const compiled = cached ?? compileFile(input, root, strict)
+  const compiled = cached ?? compileFile(input, root, strict, sourceMap)
   const errors = compiled.diagnostics.filter((diagnostic) => diagnostic.severity === 'error')
   if (errors.length > 0) throw new PlaitBuildError(errors)
   let written: string[] = []
@@ -139,12 +140,13 @@ export function transformFile(input: TransformFileInput, options: PlaitOptions =
  * const { graphs, dependencies } = compileFile({ code, id: '/repo/src/app.ts' }, '/repo', false)
  * ```
  */
-export function compileFile(input: TransformFileInput, root: string, strict: boolean): CachedCompile {
+export function compileFile(input: TransformFileInput, root: string, strict: boolean, sourceMap = true): CachedCompile {
   const dependencies = new Map<string, string>()
   const resolveFromDisk = nodeResolver()
   const result = compile(input.code, input.id.replace(/\?.*$/, ''), {
     root,
     strict,
+    sourceMap,
     inputMap: input.inputMap,
     resolve: (specifier, importer) => {
       const found = resolveFromDisk(specifier, importer)
@@ -153,7 +155,7 @@ export function compileFile(input: TransformFileInput, root: string, strict: boo
     },
   })
   return {
-    code: result.map ? result.code : undefined,
+    code: result.code === input.code ? undefined : result.code,
     map: result.map,
     graphs: result.graphs,
     diagnostics: result.diagnostics,

@@ -29,6 +29,12 @@ export interface PlaitOptions {
   /** Write graph files under `<root>/.plait/`. Default: `true`. */
   graphs?: boolean
   /**
+   * Return a source map with the compiled code. Default: what the host's build asks for — no map
+   * in a Vite build without `build.sourcemap`, a webpack/Rspack build with `devtool: false` or an
+   * esbuild build without `sourcemap` —, a map otherwise (dev servers, Rollup, the Node hook).
+   */
+  sourceMap?: boolean
+  /**
    * Keep what each file compiled to on disk, so that a later build compiles only the files that
    * changed: `true` for `<root>/node_modules/.cache/plait`, a folder (relative to the root), or
    * `false` for none. Entries are keyed by the file's text, the texts of the files its classes

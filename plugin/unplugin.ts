@@ -44,6 +44,11 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
   /** For each file a compiled class extends, the ids of the files that extend it. */
   const dependents = new Map<string, Set<string>>()
   const projectGraphs = new ProjectGraphCache()
+  /** Whether the host's build reads source maps (`options.sourceMap` when given; else what the host's config says, when it says). */
+  let sourceMap = options.sourceMap
+  const setSourceMap = (wanted: boolean) => {
+    if (options.sourceMap === undefined) sourceMap = wanted
+  }
   /** The compile cache of this plugin instance (created on first use, once the root is known; `null` when off). */
   let compileCache: CompileCache | null | undefined
 
@@ -87,7 +92,7 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
         if (!accept(id)) return undefined
         let output
         try {
-          output = transformFile({ code, id }, { ...options, root }, cacheOfBuild())
+          output = transformFile({ code, id }, { ...options, root, sourceMap }, cacheOfBuild())
         } catch (error) {
           if (!(error instanceof PlaitBuildError)) throw error
           this.error({ message: error.message, id, code: error.diagnostics[0]?.code })
@@ -107,7 +112,16 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
     buildEnd() {
       compileCache?.save()
     },
+    esbuild: {
+      setup(build) {
+        setSourceMap(Boolean(build.initialOptions.sourcemap))
+      },
+    },
+    rspack(compiler) {
+      setSourceMap(compiler.options.devtool !== false)
+    },
     webpack(compiler) {
+      setSourceMap(compiler.options.devtool !== false)
       compiler.hooks.normalModuleFactory.tap('plait', (factory) => {
         factory.hooks.beforeResolve.tap('plait', (data) => {
           if (data.request === virtualGraphsId) data.request = webpackRequest
@@ -117,6 +131,8 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
     vite: {
       configResolved(config) {
         if (options.root === undefined) setRoot(config.root)
+        // A build without `build.sourcemap` reads no map; a dev server always does.
+        setSourceMap(config.command === 'serve' || Boolean(config.build.sourcemap))
         skipped.add(resolvePath(root, config.build.outDir))
       },
       hotUpdate({ file, modules }) {

@@ -82,7 +82,7 @@ export class ProjectGraphCache {
   #compiled(file: string, source: string, root: string): CachedFile {
     const cached = this.#files.get(file)
     if (cached && cached.source === source && dependenciesUnchanged(cached.compiled.dependencies)) return cached
-    const entry = { source, compiled: compileFile({ code: source, id: file }, root, false) }
+    const entry = { source, compiled: compileFile({ code: source, id: file }, root, false, false) }
     this.#files.set(file, entry)
     return entry
   }

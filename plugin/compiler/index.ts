@@ -34,7 +34,7 @@ export { graphFiles } from './outputs.js'
 export interface CompileResult {
   /** The generated code (the input itself when nothing was compiled). */
   code: string
-  /** Source map of the edits (composed with `options.inputMap`); `null` when nothing changed. */
+  /** Source map of the edits (composed with `options.inputMap`); `null` when nothing changed, or with `sourceMap: false`. */
   map: SourceMap | null
   /** One graph per compiled forward(), in source order. */
   graphs: Graph[]
@@ -91,9 +91,8 @@ export function compile(source: string, fileId: string, options: CompileOptions 
   if (switches.length > 0) {
     const desugared = desugarSwitches(source, parsed.sf, switches, () => temps.next('$s'), parsed.fileId)
     const inner = desugared.map as unknown as SourceMap
-    const inputMap = options.inputMap ? composeSourceMaps(inner, options.inputMap) : inner
-    const result = compile(desugared.code, fileId, { ...options, inputMap, sourceHashOf: options.sourceHashOf ?? source })
-    return result
+    const inputMap = options.sourceMap === false ? undefined : options.inputMap ? composeSourceMaps(inner, options.inputMap) : inner
+    return compile(desugared.code, fileId, { ...options, inputMap, sourceHashOf: options.sourceHashOf ?? source })
   }
   for (const { candidate, facts, classified } of analyses) {
     diagnostics.push(...classified.diagnostics)
@@ -138,6 +137,7 @@ export function compile(source: string, fileId: string, options: CompileOptions 
   const table = compiled > 0 ? ` const ${locations.name} = [${locations.sites.map((site) => `{ file: ${JSON.stringify(site.file)}, line: ${site.line}, column: ${site.column} }`).join(', ')}];` : ''
   ms.prependLeft(shebang, `import { ${imported.join(', ')} } from 'plait/compiled';${table}`)
   const code = ms.toString()
+  if (options.sourceMap === false) return { code, map: null, graphs, diagnostics }
   let map = ms.generateMap({ hires: 'boundary', source: parsed.fileId, file: parsed.fileId, includeContent: true }) as unknown as SourceMap
   map = { version: 3, file: map.file, sources: map.sources, sourcesContent: map.sourcesContent, names: map.names, mappings: map.mappings }
   if (options.inputMap) map = composeSourceMaps(map, options.inputMap)

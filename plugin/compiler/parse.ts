@@ -10,6 +10,8 @@ export interface CompileOptions {
   root?: string
   /** PL2xx diagnostics become errors. */
   strict?: boolean
+  /** Produce a source map of the edits. Default: `true`; with `false` the result's `map` is `null`. */
+  sourceMap?: boolean
   /** A source map of the input (from an earlier transform), composed into the output map. */
   inputMap?: SourceMapInput
   /** Version written into graphs; defaults to the compiler's own. */
