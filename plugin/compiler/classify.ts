@@ -65,6 +65,8 @@ export interface Classification {
   fallback: boolean
   /** Switches on pending values to rewrite as `if` chains first. */
   switches: ts.SwitchStatement[]
+  /** `try` statements around module calls whose `try` or `catch` block ends in `return`: rewritten first (see desugar.ts). */
+  tryReturns: ts.TryStatement[]
 }
 
 interface Context {
@@ -117,6 +119,7 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
   const keptAwaits: ts.AwaitExpression[] = []
   let fallback = false
   const switches: ts.SwitchStatement[] = []
+  const tryReturns: ts.TryStatement[] = []
   let closures = false
   const { forward } = facts.candidate
   const scope = facts.scope
@@ -332,6 +335,11 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
     }
     if (isTryStatement(statement)) {
       if (facts.containsModuleCall(statement)) {
+        // Rewritten to assign the value and return it after the statement, then compiled again.
+        if (!context.inLoop && isBlock(statement.parent) && returnsAtEnd(statement)) {
+          tryReturns.push(statement)
+          return false
+        }
         const plan = attemptPlan(statement)
         if (!plan) return false
         closures = true
@@ -391,6 +399,24 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
     }
     visit(region, 0)
     return found
+  }
+
+  /**
+   * Whether the only ways out of a `try` statement's blocks, besides failing, are a `return` as the
+   * last statement of the `try` block and of the `catch` block (at least one of them), none in
+   * `finally`: the shape `desugarTryReturns` rewrites.
+   */
+  const returnsAtEnd = (statement: ts.TryStatement): boolean => {
+    if (statement.finallyBlock && exitOf(statement.finallyBlock)) return false
+    let returns = false
+    for (const part of [statement.tryBlock, statement.catchClause?.block]) {
+      if (part === undefined || part.statements.length === 0) continue
+      const last = part.statements[part.statements.length - 1]!
+      if (part.statements.slice(0, -1).some((item) => exitOf(item))) return false
+      if (isReturnStatement(last)) returns = true
+      else if (exitOf(last)) return false
+    }
+    return returns
   }
 
   /** The plan of a `try` around module calls, or undefined after reporting why it is left to the tracer. */
@@ -659,5 +685,5 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
     report('PL203', keptAwaits[0]!, { what: '`await` on a value that is not an LLM result, together with branches or loops on LLM results,', how: 'Compute the awaited value before calling the pipeline and pass it in' })
   }
   diagnostics.sort((first, second) => (first.location?.line ?? 0) - (second.location?.line ?? 0) || (first.location?.column ?? 0) - (second.location?.column ?? 0))
-  return { plans, diagnostics, keptAwaits, fallback, switches }
+  return { plans, diagnostics, keptAwaits, fallback, switches, tryReturns }
 }

@@ -1,10 +1,14 @@
 /**
- * A pass before the others, for `switch` on a pending value: it is rewritten, in place and line
- * for line, into the `if`/`else if` chain it means, which the compiler lowers to conditional
- * nodes. Only switches whose meaning an `if` chain keeps are rewritten: every clause with
- * statements ends in `break`, `return` or `throw` (or is the last), no other `break` leaves the
- * switch, `default` comes last, case values are plain, and no `let`/`const` of one clause is read
- * in another. Other switches on pending values stay PL202.
+ * A pass before the others, rewriting two shapes in place and line for line into code the other
+ * passes compile:
+ * - a `switch` on a pending value becomes the `if`/`else if` chain it means, which the compiler
+ *   lowers to conditional nodes. Only switches whose meaning an `if` chain keeps are rewritten:
+ *   every clause with statements ends in `break`, `return` or `throw` (or is the last), no other
+ *   `break` leaves the switch, `default` comes last, case values are plain, and no `let`/`const`
+ *   of one clause is read in another. Other switches on pending values stay PL202.
+ * - a `try` around module calls whose `try` and/or `catch` block ends in `return`: the `return`s
+ *   assign the value and a flag, and the statement is followed by `if (flag) return value`, so
+ *   the `try` becomes a failure scope like any other (`return` elsewhere in it stays PL201).
  */
 import type ts from 'typescript'
 // Per-node calls use named imports: TypeScript's namespace object has thousands of properties, so V8
@@ -14,6 +18,7 @@ import {
   isIterationStatement, isReturnStatement, isSwitchStatement, isThrowStatement,
   isVariableStatement,
 } from 'typescript'
+import type { TryStatement } from 'typescript'
 import MagicString from 'magic-string'
 import { isFunctionLike } from './scope.js'
 
@@ -73,26 +78,60 @@ export function canDesugarSwitch(statement: ts.SwitchStatement, isPending: (expr
   return true
 }
 
+/** What `desugar` rewrites. */
+export interface Rewrites {
+  /** Switches on pending values (`canDesugarSwitch`). */
+  switches: ts.SwitchStatement[]
+  /** `try` statements whose blocks end in `return`. */
+  tryReturns: TryStatement[]
+}
+
 /**
- * Rewrites `switches` of `source` into `if` chains, keeping every line; gives the new text and
- * its source map.
+ * Rewrites the switches of `source` into `if` chains and the `return`s ending `try`/`catch`
+ * blocks into assignments, keeping every line (and the columns of the code inside); gives the
+ * new text and its source map. `fresh(prefix)` gives a name not used in the file.
  *
  * @example
  * ```ts
- * const { code } = desugarSwitches(source, sf, [switchStatement], () => '$s1')
+ * const { code } = desugar(source, sf, { switches: [switchStatement], tryReturns: [] }, (prefix) => `${prefix}1`, fileId)
  * // switch (label) { case 'a': return x; default: return y }
  * // { const $s1 = label; if ($s1 === ('a')) { return x; } else { return y } }
+ * // try { return this.a(x) } catch { return 'none' }
+ * // let $r1, $d1 = false; try { $r1 =  this.a(x); $d1 = true } catch { $r1 =  'none'; $d1 = true }; if ($d1) return $r1
  * ```
  */
-export function desugarSwitches(source: string, sf: ts.SourceFile, switches: ts.SwitchStatement[], fresh: () => string, fileId: string) {
+export function desugar(source: string, sf: ts.SourceFile, rewrites: Rewrites, fresh: (prefix: string) => string, fileId: string) {
   const ms = new MagicString(source)
   const replace = (start: number, end: number, text: string) => {
     const breaks = source.slice(start, end).split('\n').length - 1
     if (start === end) ms.appendLeft(start, text)
     else ms.update(start, end, text + '\n'.repeat(breaks))
   }
-  for (const statement of switches) {
-    const name = fresh()
+  for (const statement of rewrites.tryReturns) {
+    const value = fresh('$r')
+    const done = fresh('$d')
+    // Declared at the start of the enclosing block, so no code on the statement's lines moves.
+    const block = statement.parent as ts.Block
+    const opening = block.statements[0]!.pos
+    ms.appendLeft(opening, ` let ${value}, ${done} = false;`)
+    for (const part of [statement.tryBlock, statement.catchClause?.block]) {
+      const last = part?.statements[part.statements.length - 1]
+      if (last === undefined || !isReturnStatement(last)) {
+        // A catch block that does not return: nothing was returned (the try block failed before its end).
+        if (part !== undefined && part === statement.catchClause?.block) ms.appendLeft(part.statements[0]?.pos ?? part.end - 1, ` ${done} = false; ${value} = undefined;`)
+        continue
+      }
+      const keyword = last.getStart(sf)
+      // `$r1 = ` takes the place of `return`, padded to its width, so the value keeps its columns.
+      const assignment = `${value} =`.padEnd('return'.length)
+      if (last.expression) replace(keyword, keyword + 'return'.length, assignment)
+      else replace(keyword, last.end, `${value} = undefined;`)
+      ms.appendLeft(last.end, `${source[last.end - 1] === ';' ? '' : ';'} ${done} = true;`)
+    }
+    ms.appendLeft(statement.end, ` if (${done}) return ${value};`)
+  }
+  for (const statement of rewrites.switches) {
+    const name = fresh('$s')
     const clauses = statement.caseBlock.clauses
     replace(statement.getStart(sf), statement.expression.getStart(sf), `{ const ${name} = (`)
     replace(statement.expression.end, statement.caseBlock.getStart(sf) + 1, ');')

@@ -20,7 +20,7 @@ import { lineColumn, lineText, parse, type CompileOptions } from './parse.js'
 import { computePending } from './pending.js'
 import { analyzeScope } from './scope.js'
 import { composeSourceMaps, type SourceMap } from './sourcemap.js'
-import { desugarSwitches } from './desugar.js'
+import { desugar } from './desugar.js'
 import { RevertibleEdits } from './edits.js'
 
 export type { CompileOptions, SourceMapInput } from './parse.js'
@@ -86,10 +86,12 @@ export function compile(source: string, fileId: string, options: CompileOptions 
     const facts = computePending(candidate, imports, scope)
     return { candidate, facts, classified: classify(parsed, facts, options.strict === true) }
   })
-  // A switch on a pending value that means an if chain: rewrite it, then compile the result.
+  // A switch on a pending value that means an if chain, a try whose blocks end in return:
+  // rewrite them, then compile the result.
   const switches = analyses.flatMap(({ classified }) => classified.switches)
-  if (switches.length > 0) {
-    const desugared = desugarSwitches(source, parsed.sf, switches, () => temps.next('$s'), parsed.fileId)
+  const tryReturns = analyses.flatMap(({ classified }) => classified.tryReturns)
+  if (switches.length > 0 || tryReturns.length > 0) {
+    const desugared = desugar(source, parsed.sf, { switches, tryReturns }, (prefix) => temps.next(prefix), parsed.fileId)
     const inner = desugared.map as unknown as SourceMap
     const inputMap = options.sourceMap === false ? undefined : options.inputMap ? composeSourceMaps(inner, options.inputMap) : inner
     return compile(desugared.code, fileId, { ...options, inputMap, sourceHashOf: options.sourceHashOf ?? source })

@@ -79,7 +79,7 @@ export class NodeIds {
   private readonly counts = new Map<string, number>()
 
   take(base: string): string {
-    const clean = base.replace(/[^\w$.]/g, '_') || 'node'
+    const clean = readable(base).replace(/[^\w$.]/g, '_') || 'node'
     let count = this.counts.get(clean) ?? 0
     let id: string
     do {
@@ -90,4 +90,9 @@ export class NodeIds {
     this.used.add(id)
     return id
   }
+}
+
+/** The value and flag of a `return` ending a `try` or `catch` block (`$r1`, `$d2`; desugar.ts) are shown as `return` and `returned`. */
+function readable(base: string): string {
+  return /^\$r\d+$/.test(base) ? 'return' : /^\$d\d+$/.test(base) ? 'returned' : base
 }

@@ -17,7 +17,7 @@ import {
   isParenthesizedExpression, isPostfixUnaryExpression, isPrefixUnaryExpression,
   isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment,
   isSpreadAssignment, isSpreadElement, isStringLiteralLike, isTemplateExpression, isTemplateSpan,
-  isVariableDeclaration, isVariableDeclarationList,
+  isTryStatement, isVariableDeclaration, isVariableDeclarationList,
 } from 'typescript'
 import { helperExports, plaitName, type Candidate, type PlaitImports } from './candidates.js'
 import { isFunctionLike, mutatingMethods, type Binding, type Scope } from './scope.js'
@@ -360,6 +360,13 @@ export function computePending(candidate: Candidate, imports: PlaitImports, scop
       collect(node.thenStatement)
       if (node.elseStatement) collect(node.elseStatement)
       if (pendingTest) pendingTestDepth.pop()
+      return
+    }
+    if (isTryStatement(node) && facts.containsModuleCall(node)) {
+      // After a `try` around module calls, what its blocks assign is a selection of its outcome.
+      pendingTestDepth.push(true)
+      forEachChild(node, collect)
+      pendingTestDepth.pop()
       return
     }
     forEachChild(node, collect)

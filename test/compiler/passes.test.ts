@@ -132,7 +132,7 @@ describe('classify and validate', () => {
   })
 
   it('reports PL2xx as errors in strict mode and keeps the method for the tracer', () => {
-    const source = moduleOf('    try { return this.a(input) } catch { return 1 }')
+    const source = moduleOf('    try { if (input) return this.a(input); return 2 } catch { return 1 }')
     const { parsed, facts } = analyze(source)
     expect(classify(parsed, facts).diagnostics.map((diagnostic) => [diagnostic.code, diagnostic.severity])).toEqual([['PL201', 'warning']])
     expect(classify(parsed, facts, true).diagnostics.map((diagnostic) => diagnostic.severity)).toEqual(['error'])
@@ -143,6 +143,16 @@ describe('classify and validate', () => {
     expect(result.code).toContain('static { $mark(this, {"fallback":{"code":"PL201"')
     // Strict: an error, so no marker and nothing changed.
     expect(compile(source, '/repo/app.ts', { root: '/repo', strict: true })).toMatchObject({ code: source, map: null, graphs: [] })
+  })
+
+  it('compiles a try whose blocks end in return, and keeps the statement columns', () => {
+    const source = moduleOf('    try { return this.a(input) } catch { return 1 }')
+    const result = compile(source, '/repo/app.ts', { root: '/repo' })
+    expect(result.diagnostics).toEqual([])
+    expect(result.graphs[0]!.nodes.map((node) => node.id)).toEqual(expect.arrayContaining(['try', 'return', 'returned']))
+    const call = result.graphs[0]!.nodes.find((node) => node.kind === 'call')!
+    const line = source.split('\n')[call.loc!.line - 1]!
+    expect(line.slice(call.loc!.column - 1)).toMatch(/^this\.a\(input\)/)
   })
 
   it('rejects callbacks that change outer variables where they run later, and `var` in blocks', () => {

@@ -37,6 +37,7 @@ type Op =
   | { op: 'try'; a: number }
   | { op: 'mapLog'; a: number }
   | { op: 'tryCall'; a: number; module: number; withFinally: boolean }
+  | { op: 'tryReturn'; a: number; module: number; catchReturns: boolean; inBranch: boolean }
 
 const index = fc.nat(20)
 const module = fc.nat(2)
@@ -66,6 +67,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('try' as const), a: index }),
   fc.record({ op: fc.constant('mapLog' as const), a: index }),
   fc.record({ op: fc.constant('tryCall' as const), a: index, module, withFinally: fc.boolean() }),
+  fc.record({ op: fc.constant('tryReturn' as const), a: index, module, catchReturns: fc.boolean(), inBranch: fc.boolean() }),
 )
 
 /** The source of a module class whose forward() runs `ops`. */
@@ -221,6 +223,15 @@ function program(ops: Op[]): string {
         vars.push(target)
         const final = item.withFinally ? " finally { record('finally') }" : ''
         lines.push(`try { const ${reply} = this.m${item.module}(${a}.length % 2 === 0 ? ${a} + ' boom' : ${a}); record('tried'); ${target} = this.m${(item.module + 1) % 3}(${reply}) } catch (error) { ${target} = 'failed'; record('caught', String(error.message).replace(/^.* failed: /, '')) }${final}`)
+        break
+      }
+      case 'tryReturn': {
+        // A try whose block ends in return (and its catch block too, or not), maybe in a branch.
+        const a = pick(item.a)
+        const reply = `r${lines.length}`
+        const caught = item.catchReturns ? "return ['failed']" : "record('fell through')"
+        const statement = `try { const ${reply} = this.m${item.module}(${a}.length % 2 === 0 ? ${a} + ' boom' : ${a}); record('tried'); return [this.m${(item.module + 1) % 3}(${reply})] } catch (error) { record('caught', String(error.message).replace(/^.* failed: /, '')); ${caught} }`
+        lines.push(item.inBranch ? `if (${test(a)}) { ${statement} }` : statement)
         break
       }
       case 'try': {
