@@ -26,6 +26,7 @@ await runNode([join(repoRoot, 'scripts', 'build.mjs'), buildDir, '--js-only'])
 const plait = ((await import(pathToFileURL(join(buildDir, 'vite.js')).href)) as typeof import('../plugin/hosts/vite.js')).default
 const MODULES = 200
 const REPS = Number(process.env['BENCH_VITE_REPS'] ?? 9)
+const PROCESS_REPS = Number(process.env['BENCH_VITE_PROCESS_REPS'] ?? 5)
 
 /** Writes the project: `src/pipeline-N.ts` and a `src/main.ts` that imports every one. */
 function generateProject(): string {
@@ -66,6 +67,19 @@ async function timedBuild(root: string, variant: Variant): Promise<number> {
   return performance.now() - started
 }
 
+/**
+ * One build as a user runs it: a fresh Node process that imports Vite (and the plugin) and
+ * builds; its wall time from spawn to exit, in ms.
+ */
+async function processBuild(root: string, variant: 'plain' | 'warm' | 'cold'): Promise<number> {
+  const plugins = variant === 'plain' ? '[]' : `[(await import(${JSON.stringify(pathToFileURL(join(buildDir, 'vite.js')).href)})).default(${variant === 'cold' ? '{ cache: false }' : ''})]`
+  const script = `import { build } from 'vite'
+await build({ root: ${JSON.stringify(root)}, configFile: false, logLevel: 'silent', plugins: ${plugins}, build: { ssr: 'src/main.ts', outDir: 'out-process-${variant}', emptyOutDir: true, minify: false, rollupOptions: { external: (id) => id === 'plait' || id.startsWith('plait/') } } })`
+  const started = performance.now()
+  await runNode(['--input-type=module', '-e', script])
+  return performance.now() - started
+}
+
 const root = generateProject()
 try {
   const first = await timedBuild(root, 'warm')
@@ -76,6 +90,10 @@ try {
   const samples: Record<Variant, number[]> = { plain: [], identity: [], warm: [], cold: [], 'cold, no graph files': [] }
   for (let rep = 0; rep < REPS; rep++) {
     for (const variant of ['identity', 'plain', 'warm', 'cold', 'cold, no graph files'] as const) samples[variant].push(await timedBuild(root, variant))
+  }
+  const processSamples: Record<'plain' | 'warm' | 'cold', number[]> = { plain: [], warm: [], cold: [] }
+  for (let rep = 0; rep < PROCESS_REPS; rep++) {
+    for (const variant of ['plain', 'warm', 'cold'] as const) processSamples[variant].push(await processBuild(root, variant))
   }
   const { plain } = samples
   const spread = (values: number[]) => `${range(values).min.toFixed(0)}–${range(values).max.toFixed(0)}`
@@ -93,7 +111,17 @@ try {
           ['with plait/vite, first build in the process (loads TypeScript, compiles every module, writes the graph files and the cache)', first.toFixed(0), '—', '—'],
         ],
       ) +
-      `\n\ntarget < 1.3×: default options (warm cache) ${(median(samples.warm) / median(plain)).toFixed(2)}×; every module compiled ${(median(samples.cold) / median(plain)).toFixed(2)}×\n` +
+      `\n\nThe same build as a command (a fresh Node process per build: import Vite and the plugin, build), ${PROCESS_REPS} interleaved repetitions (ms)\n\n` +
+      table(
+        ['Build', 'Median', 'Min–max', 'vs without'],
+        (['plain', 'warm', 'cold'] as const).map((variant) => [
+          { plain: 'without plait', warm: 'with plait/vite, default options (compile cache warm: TypeScript never loaded)', cold: 'with plait/vite, `cache: false` (loads TypeScript, compiles every module)' }[variant],
+          median(processSamples[variant]).toFixed(0),
+          spread(processSamples[variant]),
+          variant === 'plain' ? '1.00×' : `${(median(processSamples[variant]) / median(processSamples.plain)).toFixed(2)}× (paired ${pairedRatio(processSamples[variant], processSamples.plain).toFixed(2)}×)`,
+        ]),
+      ) +
+      `\n\ntarget < 1.3×: default options (warm cache) ${(median(samples.warm) / median(plain)).toFixed(2)}×; every module compiled ${(median(samples.cold) / median(plain)).toFixed(2)}×; as a command, warm ${(median(processSamples.warm) / median(processSamples.plain)).toFixed(2)}×, compiling ${(median(processSamples.cold) / median(processSamples.plain)).toFixed(2)}×\n` +
       `plait's share per module: ${((median(samples.warm) - median(plain)) / MODULES).toFixed(3)} ms warm, ${((median(samples.cold) - median(plain)) / MODULES).toFixed(2)} ms compiling (load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores)\n`,
   )
 } finally {

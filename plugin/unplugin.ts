@@ -3,19 +3,32 @@
  * and `plait/rspack` (an unplugin factory). It compiles each file that mentions plait with
  * `transformFile` (TypeScript or already-stripped JavaScript), reports PL1xx errors through the
  * host's error channel and PL2xx warnings through its warning channel, watches the files a
- * module's classes extend, and serves `virtual:plait/graphs`.
+ * module's classes extend, and serves `virtual:plait/graphs`. The compiler (and TypeScript) is
+ * loaded on the first file the compile cache cannot answer, so a warm build never loads it.
  *
  * Source maps: the plugin returns the map of its own edit; every host composes it with the maps
  * of earlier transforms (Rollup and Vite do so themselves, unplugin does for esbuild, webpack and
  * Rspack), so no incoming map is passed to the compiler here.
  */
 import { resolve as resolvePath } from 'node:path'
-import { createUnplugin, type UnpluginInstance, type UnpluginOptions } from 'unplugin'
+import { createUnplugin, type UnpluginBuildContext, type UnpluginContext, type UnpluginInstance, type UnpluginOptions } from 'unplugin'
 import { formatDiagnostic } from '../src/graph/diagnostic.js'
+import { PlaitBuildError } from './build-error.js'
 import { cacheFolder, CompileCache } from './compile-cache.js'
-import { fileFilter, mentionsPlaitPattern, PlaitBuildError, transformFile } from './transform.js'
-import type { PlaitOptions } from './types.js'
-import { ProjectGraphCache, virtualGraphsId } from './virtual-graphs.js'
+import { fileFilter, mentionsPlaitPattern } from './file-filter.js'
+import { transformFromCache, type TransformFileInput } from './transform-steps.js'
+import type { PlaitOptions, TransformOutput } from './types.js'
+import type { ProjectGraphCache } from './virtual-graphs.js'
+
+/**
+ * The id a program imports.
+ *
+ * @example
+ * ```ts
+ * import graphs from 'virtual:plait/graphs' // resolved by the plugin to `\0${virtualGraphsId}`
+ * ```
+ */
+export const virtualGraphsId = 'virtual:plait/graphs'
 
 /** The id the virtual module resolves to (the `\0` keeps other plugins away from it). */
 const resolvedVirtualGraphsId = `\0${virtualGraphsId}`
@@ -43,7 +56,8 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
   const skipped = new Set<string>()
   /** For each file a compiled class extends, the ids of the files that extend it. */
   const dependents = new Map<string, Set<string>>()
-  const projectGraphs = new ProjectGraphCache()
+  /** Created on the first load of the virtual module (it compiles, so it loads the compiler). */
+  let projectGraphs: ProjectGraphCache | undefined
   /** Whether the host's build reads source maps (`options.sourceMap` when given; else what the host's config says, when it says). */
   let sourceMap = options.sourceMap
   const setSourceMap = (wanted: boolean) => {
@@ -68,6 +82,19 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
   }
   const dependentsOf = (file: string): string[] => [...(dependents.get(file) ?? [])]
 
+  /** Hands a compile to the host: warnings, the files to watch, the code. */
+  const report = (context: HookContext, id: string, output: TransformOutput) => {
+    for (const diagnostic of output.diagnostics) context.warn({ message: formatDiagnostic(diagnostic), id, code: diagnostic.code })
+    const file = id.replace(/\?.*$/, '')
+    for (const dependency of output.dependencies) {
+      context.addWatchFile(dependency)
+      const set = dependents.get(dependency) ?? new Set<string>()
+      set.add(file)
+      dependents.set(dependency, set)
+    }
+    return output.code === undefined ? undefined : { code: output.code, map: output.map ?? null }
+  }
+
   return {
     name: 'plait',
     enforce: 'pre',
@@ -79,8 +106,9 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
     },
     load: {
       filter: { id: resolvedIdFilter },
-      handler(id) {
+      async handler(id) {
         if (id !== resolvedVirtualGraphsId) return undefined
+        projectGraphs ??= new (await import('./virtual-graphs.js')).ProjectGraphCache()
         const { code, files } = projectGraphs.load(root, accept, [...skipped])
         for (const file of files) this.addWatchFile(file)
         return { code, map: null }
@@ -90,23 +118,24 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
       filter: { id: scriptId, code: mentionsPlaitPattern },
       handler(code, id) {
         if (!accept(id)) return undefined
-        let output
+        const input: TransformFileInput = { code, id }
+        const hostOptions: PlaitOptions = { ...options, root, sourceMap }
+        const cache = cacheOfBuild()
+        // A file the cache answers is served without loading the compiler (and TypeScript).
+        let output: TransformOutput | undefined
         try {
-          output = transformFile({ code, id }, { ...options, root, sourceMap }, cacheOfBuild())
+          output = transformFromCache(input, hostOptions, cache)
         } catch (error) {
-          if (!(error instanceof PlaitBuildError)) throw error
-          this.error({ message: error.message, id, code: error.diagnostics[0]?.code })
-          return undefined
+          return fail(this, error, id)
         }
-        for (const diagnostic of output.diagnostics) this.warn({ message: formatDiagnostic(diagnostic), id, code: diagnostic.code })
-        const file = id.replace(/\?.*$/, '')
-        for (const dependency of output.dependencies) {
-          this.addWatchFile(dependency)
-          const set = dependents.get(dependency) ?? new Set<string>()
-          set.add(file)
-          dependents.set(dependency, set)
-        }
-        return output.code === undefined ? undefined : { code: output.code, map: output.map ?? null }
+        if (output !== undefined) return report(this, id, output)
+        return import('./transform.js').then(({ transformFile }) => {
+          try {
+            return report(this, id, transformFile(input, hostOptions, cache))
+          } catch (error) {
+            return fail(this, error, id)
+          }
+        })
       },
     },
     buildEnd() {
@@ -146,6 +175,16 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
       },
     },
   }
+}
+
+/** What the plugin uses of a transform hook's context. */
+type HookContext = Pick<UnpluginBuildContext & UnpluginContext, 'warn' | 'error' | 'addWatchFile'>
+
+/** A `PlaitBuildError` becomes the host's build error (with the first diagnostic's code; some hosts collect errors instead of throwing); anything else is rethrown. */
+function fail(context: HookContext, error: unknown, id: string): undefined {
+  if (!(error instanceof PlaitBuildError)) throw error
+  context.error({ message: error.message, id, code: error.diagnostics[0]?.code })
+  return undefined
 }
 
 /**

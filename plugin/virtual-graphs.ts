@@ -12,16 +12,6 @@ import { dependenciesUnchanged, type CachedCompile } from './compile-cache.js'
 import { findSourceFiles } from './sources.js'
 import { compileFile, mentionsPlait } from './transform.js'
 
-/**
- * The id a program imports.
- *
- * @example
- * ```ts
- * import graphs from 'virtual:plait/graphs' // resolved by the plugin to `\0${virtualGraphsId}`
- * ```
- */
-export const virtualGraphsId = 'virtual:plait/graphs'
-
 interface CachedFile {
   /** The text the file had. */
   source: string

@@ -3,7 +3,9 @@
  * through the exports map without the source condition.
  */
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -40,5 +42,30 @@ describe('the built package', () => {
     `
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root })
     expect(stdout.trim().split('\n')).toEqual(['echo: hello', 'flowchart TD', 'true', 'true'])
+  })
+
+  it('loads TypeScript in a Vite build only when a file must be compiled: not on import, not in a warm build', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'plait-lazy-compiler-'))
+    try {
+      mkdirSync(join(project, 'src'))
+      mkdirSync(join(project, 'node_modules'))
+      symlinkSync(root, join(project, 'node_modules/plait'), 'dir')
+      writeFileSync(join(project, 'src/app.ts'), "import { LLMInference, Module } from 'plait'\nexport class App extends Module<[string], string> {\n  a = new LLMInference({ alias: 'main' })\n  forward(x: string) { return this.a(x) }\n}\n")
+      const script = `
+        import { createRequire } from 'node:module'
+        import { build } from 'vite'
+        import plait from 'plait/vite'
+        const typescriptLoaded = () => Object.keys(createRequire(import.meta.url).cache).some((file) => /[\\\\/]typescript[\\\\/]lib[\\\\/]typescript\\.js$/.test(file))
+        const before = typescriptLoaded()
+        await build({ root: ${JSON.stringify(project)}, configFile: false, logLevel: 'silent', plugins: [plait()], build: { ssr: 'src/app.ts', outDir: 'out', rollupOptions: { external: (id) => id.startsWith('plait') } } })
+        console.log(before, typescriptLoaded())
+      `
+      const first = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root })
+      expect(first.stdout.trim()).toBe('false true')
+      const warm = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root })
+      expect(warm.stdout.trim()).toBe('false false')
+    } finally {
+      rmSync(project, { recursive: true, force: true })
+    }
   })
 })

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { formatDiagnostic } from '../../src/graph/diagnostic.js'
 import type { Diagnostic } from '../../src/graph/types.js'
-import { relativeFile } from '../compiler/parse.js'
+import { relativeFile } from '../compiler/relative-file.js'
 import { PlaitBuildError, transformFile } from '../transform.js'
 import type { PlaitOptions, TransformOutput } from '../types.js'
 import type { TextSink } from './io.js'

@@ -3,6 +3,7 @@
  * root-relative file path used in locations and graphs.
  */
 import ts from 'typescript'
+import { relativeFile } from './relative-file.js'
 
 /** Options of `compile()` that every pass may read. */
 export interface CompileOptions {
@@ -45,21 +46,6 @@ export interface Parsed {
   sf: ts.SourceFile
   /** 0-based start offset of every line, for line and column look-ups. */
   lineStarts: readonly number[]
-}
-
-/**
- * The root-relative path of `fileId` (forward slashes), or `fileId` itself outside the root.
- *
- * @example
- * ```ts
- * relativeFile('/repo/src/app.ts?v=2', '/repo') // 'src/app.ts'
- * ```
- */
-export function relativeFile(fileId: string, root: string | undefined): string {
-  const id = fileId.replace(/\?.*$/, '').replaceAll('\\', '/')
-  if (!root) return id
-  const base = root.replaceAll('\\', '/').replace(/\/?$/, '/')
-  return id.startsWith(base) ? id.slice(base.length) : id
 }
 
 /**

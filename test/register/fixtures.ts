@@ -37,18 +37,20 @@ export const appForwardLine = 9
 /** The line of `appSource` that throws. */
 export const appThrowLine = 15
 
-/** `warn.ts`: two classes with a `try` around a module call (PL201): they run through the tracer. */
+/** `warn.ts`: a class with a `try` around a module call that changes a list in place (PL201): it runs through the tracer. */
 export const warnSource = `import { LLMInference, Module } from 'plait'
 import { simulated } from 'plait/endpoints'
 
 class Careful extends Module {
   reply = new LLMInference({ alias: 'main' })
   forward(text: string) {
+    const notes: string[] = []
     try {
-      return this.reply(text)
+      notes.push(this.reply(text))
     } catch {
-      return 'none'
+      notes.push('none')
     }
+    return notes.join(', ')
   }
 }
 
