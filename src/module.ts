@@ -11,7 +11,8 @@ import { futureFor, unwrapAwait } from '../runtime/future.js'
 import { outsideRunError as runOutsideError, type StaticCall } from '../runtime/compiled.js'
 import { Run, type RunNode } from '../runtime/run.js'
 import { describe, Parameter } from './parameter.js'
-import { bindModule, modulePaths, type BindOptions, type Pipeline } from './pipeline.js'
+import { modulePaths, setModuleClass } from './module-paths.js'
+import { bindModule, type BindOptions, type Pipeline } from './pipeline.js'
 import type { PipelineServices } from './services.js'
 import { invoke, ownEntries } from './symbols.js'
 
@@ -268,6 +269,8 @@ export class Module<In extends unknown[] = any[], Out = any> {
     return futureFor(node)
   }
 }
+
+setModuleClass(Module)
 
 /** The dotted path of `module` in the run's module tree, or `<ClassName>` when it is not in the tree. */
 export function modulePath(run: Run<PipelineServices>, module: Module): string {

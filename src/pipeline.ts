@@ -24,6 +24,7 @@ import { combineObservers, createOtelObserver, createTraceRecorder, type OtelObs
 import { Run, type NodeRecord, type Template } from '../runtime/run.js'
 import { attachTape, recordTape, type Tape } from '../runtime/tape.js'
 import type { Module } from './module.js'
+import { modulePaths } from './module-paths.js'
 import { describe } from './parameter.js'
 import type { PipelineServices } from './services.js'
 
@@ -444,10 +445,7 @@ function linkSignal(outer: AbortSignal | undefined) {
   }
 }
 
-/** Paths of every module of the tree rooted at `root`. */
-export function modulePaths(root: Module): Map<Module, string> {
-  return new Map([...root.namedModules()].map(([path, module]) => [module, path]))
-}
+export { modulePaths }
 
 /**
  * One top-level run of `module` on `args`; with `keepTape`, the tape too (attached to object
