@@ -1,10 +1,11 @@
 import type { ClientOptions, OpenAI as OpenAIClient } from 'openai'
-import { EndpointError, type Endpoint } from '../endpoint.js'
+import { EndpointError, type CompletionRequest, type CompletionResult, type Endpoint } from '../endpoint.js'
 import { childSignal } from './abort.js'
 import { resolveApiKey } from './api-key.js'
 import type { EndpointLimitOptions } from '../limits/options.js'
 import { defineEndpoint } from './define.js'
 import { toEndpointError } from './openai-errors.js'
+import type { ChatCompletion } from 'openai/resources/chat/completions'
 import { fromChatCompletion, toChatCompletionBody } from './openai-request.js'
 import { createRedactor, displayURL, secretHeaderValues } from './redact.js'
 import { show } from './show.js'
@@ -118,7 +119,10 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
 
   const sdkTimeoutMs = typeof timeoutMs === 'number' && timeoutMs > 0 ? timeoutMs + 1_000 : undefined
 
-  let loading: Promise<{ sdk: typeof import('openai'); client: OpenAIClient }> | undefined
+  type Loaded = { sdk: typeof import('openai'); client: OpenAIClient }
+  /** The SDK and client once loaded: later requests start without waiting for a promise. */
+  let loaded: Loaded | undefined
+  let loading: Promise<Loaded> | undefined
   const load = () =>
     (loading ??= import('openai').then(
       (sdk) => {
@@ -133,7 +137,7 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
         if (defaultHeaders !== undefined) clientOptions.defaultHeaders = defaultHeaders
         // plait's own `timeoutMs` aborts the request; the SDK's timeout only backs it up.
         if (sdkTimeoutMs !== undefined) clientOptions.timeout = sdkTimeoutMs
-        return { sdk, client: new sdk.OpenAI(clientOptions) }
+        return (loaded = { sdk, client: new sdk.OpenAI(clientOptions) })
       },
       (error: unknown) => {
         loading = undefined
@@ -141,31 +145,52 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
       },
     ))
 
+  /**
+   * Sends one request with the client loaded. Not an async function: the reply reaches the caller
+   * through one `then` on the SDK's promise rather than through `await`s (each one more turn of
+   * the microtask queue per request).
+   */
+  const send = ({ sdk, client }: Loaded, request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> => {
+    signal.throwIfAborted()
+    const body = toChatCompletionBody(model, request)
+    // The SDK adds an abort listener per request and never removes it: give it a throwaway signal.
+    const child = childSignal(signal)
+    const failed = (error: unknown): never => {
+      child.release()
+      throw toEndpointError(error, { sdk, signal, where, redact, timeoutMs: sdkTimeoutMs })
+    }
+    let reply: Promise<ChatCompletion>
+    try {
+      reply = client.chat.completions.create(body, { signal: child.signal, maxRetries: 0 })
+    } catch (error) {
+      return failed(error)
+    }
+    return reply.then(
+      (completion) => {
+        child.release()
+        const result = fromChatCompletion(completion, model)
+        if ('reason' in result) {
+          throw new EndpointError(`${where}: Expected a reply with text, but ${redact(result.reason)}`, { retryable: false })
+        }
+        return result
+      },
+      failed,
+    )
+  }
+
   return defineEndpoint({
     ...limitOptions,
     kind: 'openai',
     model,
     baseURL: shownURL,
-    async complete(request, { signal }) {
-      signal.throwIfAborted()
-      const { sdk, client } = await load()
-      signal.throwIfAborted()
-      const body = toChatCompletionBody(model, request)
-      // The SDK adds an abort listener per request and never removes it: give it a throwaway signal.
-      const child = childSignal(signal)
-      let completion: Awaited<ReturnType<typeof client.chat.completions.create>>
+    complete(request, { signal }) {
       try {
-        completion = await client.chat.completions.create(body, { signal: child.signal, maxRetries: 0 })
+        signal.throwIfAborted()
+        if (loaded !== undefined) return send(loaded, request, signal)
       } catch (error) {
-        throw toEndpointError(error, { sdk, signal, where, redact, timeoutMs: sdkTimeoutMs })
-      } finally {
-        child.release()
+        return Promise.reject(error)
       }
-      const result = fromChatCompletion(completion, model)
-      if ('reason' in result) {
-        throw new EndpointError(`${where}: Expected a reply with text, but ${redact(result.reason)}`, { retryable: false })
-      }
-      return result
+      return load().then((sdk) => send(sdk, request, signal))
     },
   })
 }
