@@ -69,10 +69,15 @@ export function ledgerBackend(inner: Backend, options: LedgerBackendOptions): Ba
   const { ledgers, budgets = [], priceOf } = options
   const runOf = options.runOf ?? ((): { run: number; index?: number | undefined } => ({ run: 0 }))
 
-  const record = (fields: Omit<LedgerEntry, 'run' | 'index'>) => {
+  // The entry written out field by field: a spread of the fields (`{ run, ...fields }`) costs more
+  // than the rest of the bookkeeping while the code is not yet optimized.
+  const record = (alias: string, model: string, status: LedgerEntry['status'], promptTokens: number, completionTokens: number, cost: number, priced: boolean) => {
     const { run, index } = runOf()
-    const entry: LedgerEntry = index === undefined ? { run, ...fields } : { run, index, ...fields }
-    for (const ledger of ledgers) ledger.add(entry)
+    const entry: LedgerEntry =
+      index === undefined
+        ? { run, alias, model, status, promptTokens, completionTokens, cost, priced }
+        : { run, index, alias, model, status, promptTokens, completionTokens, cost, priced }
+    for (let position = 0; position < ledgers.length; position++) ledgers[position]!.add(entry)
   }
 
   const exceeded = (): BudgetExceededError | undefined => {
@@ -85,7 +90,7 @@ export function ledgerBackend(inner: Backend, options: LedgerBackendOptions): Ba
   }
 
   const blocked = (alias: string, error: BudgetExceededError): never => {
-    record({ alias, model: '', status: 'blocked', promptTokens: 0, completionTokens: 0, cost: 0, priced: false })
+    record(alias, '', 'blocked', 0, 0, 0, false)
     throw error
   }
 
@@ -93,20 +98,12 @@ export function ledgerBackend(inner: Backend, options: LedgerBackendOptions): Ba
     const promptTokens = outcome.usage?.promptTokens ?? 0
     const completionTokens = outcome.usage?.completionTokens ?? 0
     const price = priceOf?.(alias, outcome)
-    record({
-      alias,
-      model: outcome.model,
-      status: 'ok',
-      promptTokens,
-      completionTokens,
-      cost: price ? costOf(price, promptTokens, completionTokens) : 0,
-      priced: price !== undefined,
-    })
+    record(alias, outcome.model, 'ok', promptTokens, completionTokens, price ? costOf(price, promptTokens, completionTokens) : 0, price !== undefined)
     return outcome
   }
 
   const failed = (alias: string, signal: AbortSignal, error: unknown): never => {
-    if (!signal.aborted) record({ alias, model: '', status: 'failed', promptTokens: 0, completionTokens: 0, cost: 0, priced: false })
+    if (!signal.aborted) record(alias, '', 'failed', 0, 0, 0, false)
     throw error
   }
 
