@@ -35,6 +35,13 @@ export interface DefineEndpointOptions extends EndpointLimitOptions {
   baseURL?: string
   /** Sends one request; must stop when `options.signal` aborts. */
   complete: (request: CompletionRequest, options: CompleteOptions) => Promise<CompletionResult>
+  /**
+   * Whether `complete` gets a signal of its own for each request (aborted with the caller's
+   * reason), rather than the caller's signal, which a whole run shares. Set it when `complete`
+   * hands the signal to code that adds an abort listener and never removes it (the `openai` SDK
+   * does). Default false; with `timeoutMs` every request gets one anyway.
+   */
+  signalPerRequest?: boolean
 }
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom')
@@ -101,7 +108,7 @@ export function defineEndpoint(options: DefineEndpointOptions): Endpoint {
   const { maxConcurrent, rpm, tpm, burst, timeoutMs, adaptive } = limits
   const limiter = new Limiter({ maxConcurrent, rpm, tpm, burstRequests: burst?.requests, burstTokens: burst?.tokens, adaptive })
 
-  const core: RequestCore = { complete, label, where, timeoutMs, limiter }
+  const core: RequestCore = { complete, label, where, timeoutMs, limiter, signalPerRequest: options.signalPerRequest === true }
   const checkSignal = (signal: unknown, method: string): string | undefined =>
     signal instanceof AbortSignal ? undefined : `Expected \`options.signal\` of ${label}.${method}() to be an AbortSignal, got ${show(signal)}`
   const checkPriority = (priority: unknown, method: string): string | undefined =>
@@ -233,6 +240,8 @@ interface RequestCore {
   readonly where: string
   readonly timeoutMs: number | undefined
   readonly limiter: Limiter
+  /** Whether each request gets a signal of its own (see `DefineEndpointOptions.signalPerRequest`). */
+  readonly signalPerRequest: boolean
 }
 
 const outcomeOf = (error: unknown): AdmissionOutcome => (error instanceof EndpointError && error.status === 429 && error.retryable ? 'rate-limited' : 'failed')
@@ -257,18 +266,29 @@ const unset = (): void => {}
  * signal. One object per request holds the state; it waits for the abort as an `AbortWatcher`.
  */
 class PendingRequest implements AbortWatcher {
-  finished = false
-  watching: Set<unknown> | undefined = undefined
-  timer: ReturnType<typeof setTimeout> | undefined = undefined
-  controller: AbortController | undefined = undefined
-  resolve: (result: CompletionResult) => void = unset
-  reject: (error: unknown) => void = unset
+  // Fields set in the constructor, not by initializers: a class with field initializers calls
+  // one more function per object, which counts while this code runs unoptimized (S4 in bench/).
+  declare readonly core: RequestCore
+  declare readonly signal: AbortSignal
+  declare readonly admission: LimiterAdmission | undefined
+  declare finished: boolean
+  declare watching: Set<unknown> | undefined
+  declare timer: ReturnType<typeof setTimeout> | undefined
+  declare controller: AbortController | undefined
+  declare resolve: (result: CompletionResult) => void
+  declare reject: (error: unknown) => void
 
-  constructor(
-    readonly core: RequestCore,
-    readonly signal: AbortSignal,
-    readonly admission: LimiterAdmission | undefined,
-  ) {}
+  constructor(core: RequestCore, signal: AbortSignal, admission: LimiterAdmission | undefined) {
+    this.core = core
+    this.signal = signal
+    this.admission = admission
+    this.finished = false
+    this.watching = undefined
+    this.timer = undefined
+    this.controller = undefined
+    this.resolve = unset
+    this.reject = unset
+  }
 
   start(request: CompletionRequest): void {
     this.watching = watchAbort(this.signal, this)
@@ -277,6 +297,8 @@ class PendingRequest implements AbortWatcher {
     if (timeoutMs !== undefined) {
       this.controller = new AbortController()
       this.timer = setTimeout(timerFor(this), timeoutMs)
+    } else if (this.core.signalPerRequest) {
+      this.controller = new AbortController()
     }
     let inner: Promise<CompletionResult>
     try {

@@ -16,7 +16,12 @@ import type { CompletionRequest, CompletionResult, ResponseFormat } from '../end
 export function toChatCompletionBody(model: string, request: CompletionRequest): ChatCompletionCreateParamsNonStreaming {
   const body: Record<string, unknown> = { ...request.options }
   body['model'] = model
-  body['messages'] = request.messages.map(({ role, content }) => ({ role, content }))
+  const messages = new Array<{ role: string; content: string }>(request.messages.length)
+  for (let index = 0; index < messages.length; index++) {
+    const { role, content } = request.messages[index]!
+    messages[index] = { role, content }
+  }
+  body['messages'] = messages
   if (request.temperature !== undefined) body['temperature'] = request.temperature
   if (request.maxTokens !== undefined) body['max_tokens'] = request.maxTokens
   if (request.responseFormat !== undefined) body['response_format'] = toResponseFormat(request.responseFormat)

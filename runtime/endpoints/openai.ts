@@ -1,6 +1,5 @@
 import type { ClientOptions, OpenAI as OpenAIClient } from 'openai'
 import { EndpointError, type CompletionRequest, type CompletionResult, type Endpoint } from '../endpoint.js'
-import { childSignal } from './abort.js'
 import { resolveApiKey } from './api-key.js'
 import type { EndpointLimitOptions } from '../limits/options.js'
 import { defineEndpoint } from './define.js'
@@ -153,21 +152,19 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
   const send = ({ sdk, client }: Loaded, request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> => {
     signal.throwIfAborted()
     const body = toChatCompletionBody(model, request)
-    // The SDK adds an abort listener per request and never removes it: give it a throwaway signal.
-    const child = childSignal(signal)
     const failed = (error: unknown): never => {
-      child.release()
       throw toEndpointError(error, { sdk, signal, where, redact, timeoutMs: sdkTimeoutMs })
     }
     let reply: Promise<ChatCompletion>
     try {
-      reply = client.chat.completions.create(body, { signal: child.signal, maxRetries: 0 })
+      // `signal` is this request's own (`signalPerRequest` below): the SDK adds an abort listener
+      // to it per request and never removes it.
+      reply = client.chat.completions.create(body, { signal, maxRetries: 0 })
     } catch (error) {
       return failed(error)
     }
     return reply.then(
       (completion) => {
-        child.release()
         const result = fromChatCompletion(completion, model)
         if ('reason' in result) {
           throw new EndpointError(`${where}: Expected a reply with text, but ${redact(result.reason)}`, { retryable: false })
@@ -183,6 +180,7 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
     kind: 'openai',
     model,
     baseURL: shownURL,
+    signalPerRequest: true,
     complete(request, { signal }) {
       try {
         signal.throwIfAborted()
