@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve as resolvePath } from 'node:path'
+import { threadId } from 'node:worker_threads'
 import type { Diagnostic, Graph } from '../src/graph/types.js'
 import type { SourceMap } from './compiler/index.js'
 import { compilerFingerprint } from './compiler-fingerprint.js'
@@ -171,7 +172,8 @@ export class CompileCache {
     process.removeListener('exit', this.#onExit)
     try {
       mkdirSync(this.folder, { recursive: true })
-      const temporary = `${this.file}.${process.pid}.tmp`
+      // One temporary file per process and thread (vitest runs plugins in worker threads).
+      const temporary = `${this.file}.${process.pid}-${threadId}.tmp`
       writeFileSync(temporary, JSON.stringify(Object.fromEntries(this.#entries)))
       renameSync(temporary, this.file)
       for (const name of readdirSync(this.folder)) {
