@@ -163,7 +163,8 @@ export class CompileCache {
 
   /**
    * Writes what was stored since the last save (to a temporary file, then renamed, so that a
-   * parallel build never reads half a cache), and removes the files older compilers wrote.
+   * parallel build never reads half a cache), without the entries of source files that no longer
+   * exist, and removes the files older compilers wrote.
    * Failing to write loses only the cache.
    */
   save(): void {
@@ -171,6 +172,11 @@ export class CompileCache {
     this.#dirty = false
     process.removeListener('exit', this.#onExit)
     try {
+      // Entries of source files that are gone go too, so the file holds no more than the project.
+      for (const name of this.#entries.keys()) {
+        const [root, file] = name.split('\0') as [string, string]
+        if (!existsSync(join(root, file))) this.#entries.delete(name)
+      }
       mkdirSync(this.folder, { recursive: true })
       // One temporary file per process and thread (vitest runs plugins in worker threads).
       const temporary = `${this.file}.${process.pid}-${threadId}.tmp`

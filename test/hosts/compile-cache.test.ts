@@ -85,6 +85,21 @@ describe('compile cache', () => {
     expect(build().written).toHaveLength(4)
   })
 
+  it('drops the entries of source files that are gone when it saves', () => {
+    const gone = join(project.root, projectFolder, 'gone.ts')
+    writeFileSync(gone, readFileSync(derived, 'utf8'))
+    const cache = new CompileCache(folder)
+    transformFile({ code: readFileSync(gone, 'utf8'), id: gone }, { root: project.root, graphs: false }, cache)
+    cache.save()
+    expect(Object.keys(stored())).toContain(`${project.root}\0${projectFolder}/gone.ts`)
+    rmSync(gone)
+    // The next save (one that stores something: here a strict build of another file) leaves it out.
+    const next = new CompileCache(folder)
+    transformFile({ code: readFileSync(derived, 'utf8'), id: derived }, { root: project.root, strict: true }, next)
+    next.save()
+    expect(Object.keys(stored())).not.toContain(`${project.root}\0${projectFolder}/gone.ts`)
+  })
+
   it('never stores a failed compile', () => {
     const broken = join(project.root, projectFolder, 'broken.ts')
     const cache = new CompileCache(folder)
