@@ -159,7 +159,7 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
     try {
       // `signal` is this request's own (`signalPerRequest` below): the SDK adds an abort listener
       // to it per request and never removes it.
-      reply = client.chat.completions.create(body, { signal, maxRetries: 0 })
+      reply = client.chat.completions.create(body, { signal })
     } catch (error) {
       return failed(error)
     }
