@@ -407,3 +407,19 @@ export function outsideRunError(className: string): PlaitError {
 
 /** The marker the compiler adds to each class it handled (see `compilationOf` in 'plait'). */
 export { mark } from './compilation.js'
+
+/**
+ * The table of source locations of a compiled file: `positions` holds a line and a column for
+ * each site, all in `file`. The compiler puts one at the top of every file it compiles.
+ *
+ * @example
+ * ```ts
+ * const $L = sites('src/app.ts', [12, 15, 13, 20])
+ * $L[1] // { file: 'src/app.ts', line: 13, column: 20 }
+ * ```
+ */
+export function sites(file: string, positions: readonly number[]): SourceLocation[] {
+  const table = new Array<SourceLocation>(positions.length >> 1)
+  for (let index = 0; index < table.length; index++) table[index] = { file, line: positions[2 * index]!, column: positions[2 * index + 1]! }
+  return table
+}

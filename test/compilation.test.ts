@@ -7,7 +7,7 @@ import { transformSync } from 'esbuild'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { compilationOf, LLMInference, Module, Parameter } from 'plait'
-import { enter, mark } from 'plait/compiled'
+import { enter, mark, sites } from 'plait/compiled'
 import { simulated } from 'plait/endpoints'
 import { compile } from '../plugin/compiler/index.js'
 
@@ -20,7 +20,7 @@ function load(fixture: string): Record<string, new () => Module> {
   const exported = [...code.matchAll(/export class (\w+)/g)].map((match) => match[1]!)
   const javascript = transformSync(code, { loader: 'ts' }).code
   const body = javascript.replace(/import\s*\{[^}]*\}\s*from\s*"[^"]*";?/g, '').replace(/export (class|const) /g, '$1 ')
-  return new Function('LLMInference', 'Module', 'Parameter', 'enter', '$mark', `${body}\nreturn { ${exported.join(', ')} }`)(LLMInference, Module, Parameter, enter, mark) as Record<string, new () => Module>
+  return new Function('LLMInference', 'Module', 'Parameter', 'enter', '$mark', '$sites', `${body}\nreturn { ${exported.join(', ')} }`)(LLMInference, Module, Parameter, enter, mark, sites) as Record<string, new () => Module>
 }
 
 const warnings: Error[] = []

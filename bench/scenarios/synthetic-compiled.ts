@@ -37,8 +37,8 @@ function load(pkg: SyntheticPackage, source: string, file: string): new (chains:
   if (diagnostics.length > 0 || !code.includes('enter(this)')) throw new Error(`Expected ${file} to compile cleanly, got ${JSON.stringify(diagnostics)}`)
   const body = code.replace(/import\s*\{[^}]*\}\s*from\s*'[^']*';?/g, '').replace('export class Generated', 'class Generated')
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function('LLMInference', 'Module', 'enter', '$mark', `${body}\nreturn Generated`) as (...names: unknown[]) => ReturnType<typeof load>
-  return factory(pkg.plait.LLMInference, pkg.plait.Module, pkg.compiled.enter, pkg.compiled.mark)
+  const factory = new Function('LLMInference', 'Module', 'enter', '$mark', '$sites', `${body}\nreturn Generated`) as (...names: unknown[]) => ReturnType<typeof load>
+  return factory(pkg.plait.LLMInference, pkg.plait.Module, pkg.compiled.enter, pkg.compiled.mark, pkg.compiled.sites)
 }
 
 /**

@@ -136,7 +136,13 @@ export function compile(source: string, fileId: string, options: CompileOptions 
   for (const { candidate, details } of marks) ms.appendLeft(candidate.node.members.pos, ` static { ${markName}(this, ${JSON.stringify(details)}) }`)
   const shebang = source.startsWith('#!') ? source.indexOf('\n') + 1 : 0
   const imported = [enterName === 'enter' ? 'enter' : `enter as ${enterName}`, `mark as ${markName}`]
-  const table = compiled > 0 ? ` const ${locations.name} = [${locations.sites.map((site) => `{ file: ${JSON.stringify(site.file)}, line: ${site.line}, column: ${site.column} }`).join(', ')}];` : ''
+  // The table of source locations: the file once, then a line and a column per site.
+  let table = ''
+  if (compiled > 0) {
+    const sitesName = temps.reserve('$sites', '$plaitSites')
+    imported.push(`sites as ${sitesName}`)
+    table = ` const ${locations.name} = ${sitesName}(${JSON.stringify(parsed.file)}, [${locations.sites.map((site) => `${site.line}, ${site.column}`).join(', ')}]);`
+  }
   ms.prependLeft(shebang, `import { ${imported.join(', ')} } from 'plait/compiled';${table}`)
   const code = ms.toString()
   if (options.sourceMap === false) return { code, map: null, graphs, diagnostics }

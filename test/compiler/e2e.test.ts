@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { LLMInference, Module, validateGraph } from 'plait'
-import { enter, mark } from 'plait/compiled'
+import { enter, mark, sites } from 'plait/compiled'
 import { compile } from '../../plugin/compiler/index.js'
 import { load, run } from './harness.js'
 import { sequentialReference } from './sequential.js'
@@ -158,7 +158,7 @@ describe('fields the compiler cannot see', () => {
       }
     }
     const body = result.code.replace(/import\s*\{[^}]*\}\s*from\s*'[^']*';?/g, '').replace('export class Generated', 'class Generated')
-    const Generated = new Function('Base', 'enter', '$mark', `${body}\nreturn Generated`)(Base, enter, mark) as new () => Module
+    const Generated = new Function('Base', 'enter', '$mark', '$sites', `${body}\nreturn Generated`)(Base, enter, mark, sites) as new () => Module
     const { endpoint } = await import('./harness.js')
     expect(await new Generated().bind({ endpoints: { main: endpoint } })('x')).toBe('A(A(X)!?)')
   })

@@ -3,7 +3,7 @@
  * fixture helpers) are handed in as names, so a program needs no file and no bundler.
  */
 import { LLMInference, Module, type Endpoint } from 'plait'
-import { enter, mark } from 'plait/compiled'
+import { enter, mark, sites } from 'plait/compiled'
 import { simulated, type CompletionRequest } from 'plait/endpoints'
 import '../support/quiet-tracer-warnings.js'
 import { solo } from './solo.js'
@@ -30,8 +30,8 @@ export const endpoint: Endpoint = simulated({
 export function load(code: string): new () => Module {
   const body = code.replace(/import\s*\{[^}]*\}\s*from\s*'[^']*';?/g, '').replace('export class Generated', 'class Generated')
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function('LLMInference', 'Module', 'enter', '$mark', 'record', 'shout', '__seqMap', '__solo', `${body}\nreturn Generated`) as (...args: unknown[]) => new () => Module
-  return factory(LLMInference, Module, enter, mark, record, shout, seqMap, solo)
+  const factory = new Function('LLMInference', 'Module', 'enter', '$mark', '$sites', 'record', 'shout', '__seqMap', '__solo', `${body}\nreturn Generated`) as (...args: unknown[]) => new () => Module
+  return factory(LLMInference, Module, enter, mark, sites, record, shout, seqMap, solo)
 }
 
 export async function run(Pipeline: new () => Module, input: string) {

@@ -204,7 +204,7 @@ describe('compile()', () => {
   it('compiles already-stripped JavaScript, after a shebang, with names that do not collide', () => {
     const source = `#!/usr/bin/env node\n${header}const $ = 'jquery-like'\nexport class P extends Module {\n  a = new LLMInference({ alias: 'main' })\n  forward(x) {\n    return this.a(\`\${$} \${x}\`)\n  }\n}\n`
     const { code, graphs } = compile(source, '/repo/bin/app.js', { root: '/repo' })
-    expect(code.startsWith('#!/usr/bin/env node\nimport { enter, mark as $mark } from')).toBe(true)
+    expect(code.startsWith('#!/usr/bin/env node\nimport { enter, mark as $mark, sites as $sites } from')).toBe(true)
     expect(code).toContain('const $p = enter(this);')
     expect(code).toContain("return $p.call(this.a, 'return', [$p.render('render', [\"\",\" \",\"\"], [$, x], $L[0])], $L[1])")
     expect(code.split('\n').length).toBe(source.split('\n').length)
