@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { join, resolve as resolvePath } from 'node:path'
+import { isAbsolute, join, resolve as resolvePath } from 'node:path'
 import { threadId } from 'node:worker_threads'
 import type { Diagnostic, Graph } from '../src/graph/types.js'
 import type { SourceMap } from './compiler/index.js'
@@ -175,7 +175,7 @@ export class CompileCache {
       // Entries of source files that are gone go too, so the file holds no more than the project.
       for (const name of this.#entries.keys()) {
         const [root, file] = name.split('\0') as [string, string]
-        if (!existsSync(join(root, file))) this.#entries.delete(name)
+        if (!existsSync(isAbsolute(file) ? file : join(root, file))) this.#entries.delete(name)
       }
       mkdirSync(this.folder, { recursive: true })
       // One temporary file per process and thread (vitest runs plugins in worker threads).

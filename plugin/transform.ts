@@ -23,7 +23,7 @@ export { transformFromCache, type TransformFileInput } from './transform-steps.j
  * With the compile cache on (the default where the root has `node_modules`), a file whose text
  * and bases did not change since the last build is not compiled again, and its graph files are
  * left alone while they are as that build left them. `cache` is the host's own cache (saved when
- * its build ends); without it the process's shared one is used (saved when the process exits).
+ * its build ends); without it the process's shared one is used (saved right after a store).
  *
  * @example
  * ```ts
