@@ -94,8 +94,17 @@ export function finish(compiled: CachedCompile, lookup: Lookup, options: PlaitOp
   }
 }
 
-/** The output for a file that does not mention plait: nothing to do. */
-export const untouched: TransformOutput = Object.freeze({ graphs: [], diagnostics: [], dependencies: [], written: [] }) as TransformOutput
+/**
+ * The output for a file that does not mention plait: nothing to do.
+ *
+ * @example
+ * ```ts
+ * if (!mentionsPlait(input.code)) return untouched()
+ * ```
+ */
+export function untouched(): TransformOutput {
+  return { graphs: [], diagnostics: [], dependencies: [], written: [] }
+}
 
 /**
  * `transformFile` for a file the cache answers, without loading the compiler; `undefined` when it
@@ -107,7 +116,7 @@ export const untouched: TransformOutput = Object.freeze({ graphs: [], diagnostic
  * ```
  */
 export function transformFromCache(input: TransformFileInput, options: PlaitOptions = {}, cache?: CompileCache): TransformOutput | undefined {
-  if (!mentionsPlait(input.code)) return untouched
+  if (!mentionsPlait(input.code)) return untouched()
   const lookup = lookUp(input, options, cache)
   return lookup.cached === undefined ? undefined : finish(lookup.cached, lookup, options)
 }

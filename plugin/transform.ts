@@ -32,7 +32,7 @@ export { transformFromCache, type TransformFileInput } from './transform-steps.j
  * ```
  */
 export function transformFile(input: TransformFileInput, options: PlaitOptions = {}, cache?: CompileCache): TransformOutput {
-  if (!mentionsPlait(input.code)) return untouched
+  if (!mentionsPlait(input.code)) return untouched()
   const lookup = lookUp(input, options, cache)
   return finish(lookup.cached ?? compileFile(input, lookup.root, lookup.strict, lookup.sourceMap), lookup, options)
 }
