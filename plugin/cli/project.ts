@@ -1,5 +1,6 @@
 /**
- * The options every compiling command shares (`--root`, `--strict`, `--include`, `--exclude`),
+ * The options every compiling command shares (`--root`, `--strict`, `--include`, `--exclude`,
+ * `--no-cache`),
  * parsed into the `PlaitOptions` the hosts take.
  */
 import { resolve } from 'node:path'
@@ -11,13 +12,15 @@ export const projectOptions = {
   strict: { type: 'boolean' },
   include: { type: 'string', multiple: true },
   exclude: { type: 'string', multiple: true },
+  'no-cache': { type: 'boolean' },
 } as const
 
 /** The help lines of `projectOptions`. */
 export const projectOptionsHelp = `  --root <dir>         Project root: graph files go to <root>/.plait (default: the current directory)
   --strict             Tracer fallbacks (PL2xx) are errors
   --include <glob>     Only files matching the glob, relative to the root (repeatable)
-  --exclude <glob>     Skip files matching the glob (repeatable; default: node_modules, .plait)`
+  --exclude <glob>     Skip files matching the glob (repeatable; default: node_modules, .plait)
+  --no-cache           Compile every file (default: reuse compiles kept in node_modules/.cache/plait)`
 
 /**
  * `PlaitOptions` from the parsed shared options, the root resolved against `cwd`.
@@ -25,11 +28,13 @@ export const projectOptionsHelp = `  --root <dir>         Project root: graph fi
  * @example
  * ```ts
  * plaitOptionsFrom({ root: 'app', strict: true }, '/repo') // { root: '/repo/app', strict: true }
+ * plaitOptionsFrom({ 'no-cache': true }, '/repo') // { root: '/repo', cache: false }
  * ```
  */
-export function plaitOptionsFrom(values: { root?: string; strict?: boolean; include?: string[]; exclude?: string[] }, cwd: string): PlaitOptions & { root: string } {
+export function plaitOptionsFrom(values: { root?: string; strict?: boolean; include?: string[]; exclude?: string[]; 'no-cache'?: boolean }, cwd: string): PlaitOptions & { root: string } {
   const options: PlaitOptions & { root: string } = { root: resolve(cwd, values.root ?? '.') }
   if (values.strict === true) options.strict = true
+  if (values['no-cache'] === true) options.cache = false
   if (values.include !== undefined) options.include = values.include
   if (values.exclude !== undefined) options.exclude = values.exclude
   return options

@@ -13,6 +13,7 @@ import { displayPath } from './files.js'
 import { exitCode, type CliIo } from './io.js'
 import { plaitOptionsFrom, projectOptions, projectOptionsHelp } from './project.js'
 import { aliasesOf, fileEndpoints, findRunnable, runInputs, type Endpoint, type FileExports } from './run-contract.js'
+import type { PlaitOptions } from '../types.js'
 
 /** `plait run --help`. */
 export const runHelp = `Usage: plait run <file> [options]
@@ -105,7 +106,7 @@ export async function runCommand(argv: string[], io: CliIo, dependencies: RunDep
   const compiled = compileFiles([path], options)
   if (reportDiagnostics(compiled, io.stderr) > 0) return exitCode.failed
 
-  const importModule = dependencies.importModule ?? (await registeredImport(options.root, options.strict === true))
+  const importModule = dependencies.importModule ?? (await registeredImport(options))
   const exports = await importModule(pathToFileURL(path).href)
   const shown = displayPath(io.cwd, path)
   const { module, pipeline: bound } = findRunnable(exports, shown, values.export)
@@ -140,9 +141,10 @@ export async function runCommand(argv: string[], io: CliIo, dependencies: RunDep
 }
 
 /** Registers the `plait/register` hook in this process (once) and returns Node's `import()`. */
-async function registeredImport(root: string, strict: boolean): Promise<(url: string) => Promise<FileExports>> {
-  process.env.PLAIT_ROOT ??= root
-  if (strict) process.env.PLAIT_STRICT ??= '1'
+async function registeredImport(options: PlaitOptions & { root: string }): Promise<(url: string) => Promise<FileExports>> {
+  process.env.PLAIT_ROOT ??= options.root
+  if (options.strict === true) process.env.PLAIT_STRICT ??= '1'
+  if (options.cache === false) process.env.PLAIT_CACHE ??= '0'
   await import(packageEntry.register)
   return (url) => import(url) as Promise<FileExports>
 }

@@ -20,6 +20,7 @@ function listFiles(folder: string): Record<string, string> {
 }
 
 describe('plait graph', () => {
+
   it('writes the graph files of every file that mentions plait, byte-identical on a rerun', async () => {
     const io = bufferIo(root)
     expect(await main(['graph'], io)).toBe(0)
@@ -107,5 +108,20 @@ describe('plait graph', () => {
     const missing = bufferIo(root)
     expect(await main(['graph', 'src/nope.ts'], missing)).toBe(2)
     expect(missing.err()).toContain('Expected `src/nope.ts` to be a source file; it does not exist.')
+  })
+
+  it('keeps compiles in node_modules/.cache/plait, and none with --no-cache', async () => {
+    const fresh = makeProject(['branches.ts'])
+    try {
+      const cacheFolder = join(fresh, 'node_modules/.cache/plait')
+      expect(await main(['graph', '--no-cache'], bufferIo(fresh))).toBe(0)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(existsSync(cacheFolder)).toBe(false)
+      expect(await main(['graph'], bufferIo(fresh))).toBe(0)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(readdirSync(cacheFolder).filter((name) => /^compiles-[0-9a-f]+\.json$/.test(name))).toHaveLength(1)
+    } finally {
+      rmSync(fresh, { recursive: true, force: true })
+    }
   })
 })
