@@ -186,3 +186,40 @@ describe('schedule()', () => {
     await expect(endpoint.schedule(async () => 1, {} as { signal: AbortSignal })).rejects.toThrow(/Expected `options.signal` .* to be an AbortSignal/)
   })
 })
+
+describe('defineEndpoint({ signalPerRequest })', () => {
+  it('gives each request a signal of its own that aborts with the caller\'s reason', async () => {
+    const seen: AbortSignal[] = []
+    const started = deferred()
+    const endpoint = defineEndpoint({
+      kind: 'k',
+      model: 'm',
+      signalPerRequest: true,
+      complete: (_request, { signal }) => {
+        seen.push(signal)
+        started.resolve()
+        return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))
+      },
+    })
+    const caller = new AbortController()
+    const first = endpoint.send(request, { signal: caller.signal })
+    const second = endpoint.complete(request, { signal: caller.signal })
+    await started.promise
+    expect(seen).toHaveLength(2)
+    expect(seen[0]).not.toBe(caller.signal)
+    expect(seen[1]).not.toBe(seen[0])
+    const reason = new Error('stop')
+    caller.abort(reason)
+    await expect(first).rejects.toBe(reason)
+    await expect(second).rejects.toBe(reason)
+    expect(seen.map((signal) => signal.reason)).toEqual([reason, reason])
+  })
+
+  it('passes the caller\'s signal through without it', async () => {
+    let given: AbortSignal | undefined
+    const endpoint = defineEndpoint({ kind: 'k', model: 'm', complete: async (_request, { signal }) => ((given = signal), { text: '', model: 'm' }) })
+    const caller = new AbortController()
+    await endpoint.complete(request, { signal: caller.signal })
+    expect(given).toBe(caller.signal)
+  })
+})
