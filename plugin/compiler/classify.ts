@@ -54,6 +54,12 @@ export type StatementPlan =
    * the `finally` block assigns; each block works on copies and hands them back.
    */
   | { kind: 'try-attempt'; main: Binding[]; last: Binding[] }
+  /**
+   * A `while` whose test is pending (it may call modules): one conditional per round, each round
+   * making the next, `[a, b] = rounds(a, b)`. `assigned` are the outer variables the loop assigns,
+   * `snapshot` those it reads or assigns that forward() reassigns (passed from round to round).
+   */
+  | { kind: 'while-rounds'; assigned: Binding[]; snapshot: Binding[]; ordered: boolean }
 
 /** Result of the passes. */
 export interface Classification {
@@ -287,6 +293,19 @@ export function classify(parsed: Parsed, facts: Facts, strict = false): Classifi
     if (isForStatement(statement) || isWhileStatement(statement) || isDoStatement(statement)) {
       const parts = isForStatement(statement) ? [statement.condition, statement.incrementor] : [statement.expression]
       const pending = parts.find((part) => part !== undefined && facts.isPending(part))
+      if (pending && isWhileStatement(statement)) {
+        // Rounds of conditionals: each round's test decides whether the next round is made.
+        const use = outerUse(statement)
+        const exit = exitOf(statement.statement)
+        const readsMutated = use.read.find((binding) => binding.mutated)
+        if (exit === undefined && use.mutated.length === 0 && readsMutated === undefined && !branchNeedsContinuation(statement.statement)) {
+          closures = true
+          const snapshot = [...use.read, ...use.assigned].filter((binding, index, all) => all.indexOf(binding) === index && binding.reassigned)
+          plans.set(statement, { kind: 'while-rounds', assigned: use.assigned, snapshot, ordered: containsCallOrEffect(statement.statement) })
+          block(statement.statement, { canContinue: false, inLoop: true, deferred: statement })
+          return false
+        }
+      }
       if (pending) {
         // Values the test reads that exist before the loop and that it does not change (an input
         // array's length) can resolve first; the loop and the rest of forward() then run on them.

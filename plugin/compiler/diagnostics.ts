@@ -52,10 +52,10 @@ export const catalogue = {
     title: 'Loop test depends on an LLM result',
     severity: 'error',
     text: 'The test of this loop depends on an LLM result made or changed by the loop itself, so how often it runs is not known while the graph is built',
-    fix: 'Bound the loop (`for (let round = 0; round < 3; round++)`) and branch inside it, or `await` the value first in an async forward()',
+    fix: 'Write it as a `while` loop with no `break`, `continue` or `return` inside (that compiles: one round at a time), bound it (`for (let round = 0; round < 3; round++)`) and branch inside it, or `await` the value first in an async forward()',
     explanation:
-      'A loop whose test reads values that exist before it and that it does not change (`i < docs.length`) compiles: those values resolve first, then the loop runs. A `while`, `do..while` or `for(;;)` whose test calls a module, or reads a value the loop changes with LLM results, would have to wait for every round before deciding on the next one; the compiler does not turn such loops into graphs yet. Use a loop with a fixed bound and an `if` on the LLM result inside it, or make `forward()` async and `await` the value the test needs.',
-    example: "forward(draft: string) {\n  while (this.judge(draft) !== 'good') draft = this.improve(draft)\n  return draft\n}",
+      'A loop whose test reads values that exist before it and that it does not change (`i < docs.length`) compiles: those values resolve first, then the loop runs. A `while` whose test calls a module or reads what the loop changes with LLM results compiles too, as one conditional per round (each round is made once the test before it has passed), as long as its body has no `break`, `continue` or `return` and changes no outer variable in place. A `do..while` or `for(;;)` with such a test, or a `while` with such a body, is not turned into a graph: write it as such a `while`, use a loop with a fixed bound and an `if` on the LLM result inside it, or make `forward()` async and `await` the value the test needs.',
+    example: "forward(draft: string) {\n  do draft = this.improve(draft)\n  while (this.judge(draft) !== 'good')\n  return draft\n}",
   },
   PL104: {
     code: 'PL104',

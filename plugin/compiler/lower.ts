@@ -445,6 +445,7 @@ class Lowerer {
       }
       return this.nested(statement.statement)
     }
+    if (isWhileStatement(statement) && plan?.kind === 'while-rounds') return this.whileRounds(statement, plan)
     if (isWhileStatement(statement) || isDoStatement(statement) || isForInStatement(statement)) return this.nested(statement.statement)
     if (isSwitchStatement(statement)) {
       for (const clause of statement.caseBlock.clauses) this.list(clause.statements, clause.end, '')
@@ -493,6 +494,37 @@ class Lowerer {
       return `${binding.name} = ${$}.select(${q(select)}, ${c}, ${index}, ${this.loc(statement)})`
     })
     this.post(statement.end, `, ${this.loc(statement)}${plan.ordered ? ', true' : ''})${selects.map((text) => `; ${text}`).join('')} }`)
+  }
+
+  /**
+   * A `while` on a pending test: `{ const $w1 = (a, b) => $.cond('while', test, () => { body; return $w1(a, b) }, () => [a, b], loc, ordered); const $c1 = $w1(a, b); a = $.select(...); b = ... }`.
+   * Each round is a conditional whose taken branch runs the body and makes the next round; the
+   * variables the loop assigns (and those it reads that forward() reassigns) go from round to
+   * round as arguments, and after the loop they are selections of the last round's values.
+   */
+  private whileRounds(statement: ts.WhileStatement, plan: Extract<StatementPlan, { kind: 'while-rounds' }>): void {
+    const $ = this.$
+    const test = this.expression(statement.expression, 'test')
+    const id = this.node('cond', 'while', test.deps, statement, { label: 'while' })
+    const assigned = plan.assigned.map((binding) => binding.name)
+    const carried = [...new Set([...assigned, ...plan.snapshot.map((binding) => binding.name)])].join(', ')
+    const rounds = this.input.temps.next('$w')
+    const c = this.input.temps.next('$c')
+    this.replace(this.start(statement), this.start(statement.expression), `{ const ${rounds} = (${carried}) => ${$}.cond(${q(id)}, `)
+    this.replace(statement.expression.end, this.start(statement.statement), ', () => ')
+    const saved = this.region
+    const savedDeps = new Map(this.deps)
+    this.region = { parent: id, branch: 'then' }
+    this.branch(statement.statement, `return ${rounds}(${carried})`)
+    this.region = saved
+    this.restoreDeps(savedDeps)
+    const selects = plan.assigned.map((binding, index) => {
+      const select = this.node('select', binding.name, [id], statement, { key: index })
+      this.deps.set(binding, [select])
+      this.shapes.set(binding, { node: select })
+      return `${binding.name} = ${$}.select(${q(select)}, ${c}, ${index}, ${this.loc(statement)})`
+    })
+    this.post(statement.end, `, () => [${assigned.join(', ')}], ${this.loc(statement)}${plan.ordered ? ', true' : ''}); const ${c} = ${rounds}(${carried})${selects.map((text) => `; ${text}`).join('')} }`)
   }
 
   /**

@@ -17,7 +17,7 @@ import {
   isParenthesizedExpression, isPostfixUnaryExpression, isPrefixUnaryExpression,
   isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment,
   isSpreadAssignment, isSpreadElement, isStringLiteralLike, isTemplateExpression, isTemplateSpan,
-  isTryStatement, isVariableDeclaration, isVariableDeclarationList,
+  isTryStatement, isVariableDeclaration, isVariableDeclarationList, isWhileStatement,
 } from 'typescript'
 import { helperExports, plaitName, type Candidate, type PlaitImports } from './candidates.js'
 import { isFunctionLike, mutatingMethods, type Binding, type Scope } from './scope.js'
@@ -362,8 +362,9 @@ export function computePending(candidate: Candidate, imports: PlaitImports, scop
       if (pendingTest) pendingTestDepth.pop()
       return
     }
-    if (isTryStatement(node) && facts.containsModuleCall(node)) {
-      // After a `try` around module calls, what its blocks assign is a selection of its outcome.
+    if ((isTryStatement(node) && facts.containsModuleCall(node)) || (isWhileStatement(node) && facts.isPending(node.expression))) {
+      // After a `try` around module calls, or a `while` on a pending test, what the statement
+      // assigns is a selection of its outcome.
       pendingTestDepth.push(true)
       forEachChild(node, collect)
       pendingTestDepth.pop()

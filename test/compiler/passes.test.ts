@@ -161,7 +161,9 @@ describe('classify and validate', () => {
     expect(codes('    let count = 0\n    this.a(input).split(",").forEach(() => { count++ })\n    return count')).toEqual(['PL110'])
     expect(codes("    if (other) { var x = 1 }\n    return x")).toEqual(['PL107'])
     expect(codes('    const list = [this.a(input), input]\n    list.sort()\n    return list')).toEqual(['PL108'])
-    expect(codes('    let n = 0\n    while (n < input.length) n = n + this.a(input).length\n    return n')).toEqual(['PL103'])
+    expect(codes('    let n = 0\n    do n = n + this.a(input).length\n    while (n < input.length)\n    return n')).toEqual(['PL103'])
+    expect(codes('    let n = 0\n    while (n < input.length) { n = n + this.a(input).length; if (n > 9) break }\n    return n')).toEqual(['PL103'])
+    expect(codes('    let n = 0\n    while (n < input.length) n = n + this.a(input).length\n    return n')).toEqual([])
   })
 
   it('accepts what looks alike but is fine', () => {

@@ -38,6 +38,7 @@ type Op =
   | { op: 'mapLog'; a: number }
   | { op: 'tryCall'; a: number; module: number; withFinally: boolean }
   | { op: 'tryReturn'; a: number; module: number; catchReturns: boolean; inBranch: boolean }
+  | { op: 'whileRounds'; a: number; module: number; bound: number; callInTest: boolean; effect: boolean }
 
 const index = fc.nat(20)
 const module = fc.nat(2)
@@ -68,6 +69,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('mapLog' as const), a: index }),
   fc.record({ op: fc.constant('tryCall' as const), a: index, module, withFinally: fc.boolean() }),
   fc.record({ op: fc.constant('tryReturn' as const), a: index, module, catchReturns: fc.boolean(), inBranch: fc.boolean() }),
+  fc.record({ op: fc.constant('whileRounds' as const), a: index, module, bound: fc.nat(12), callInTest: fc.boolean(), effect: fc.boolean() }),
 )
 
 /** The source of a module class whose forward() runs `ops`. */
@@ -223,6 +225,18 @@ function program(ops: Op[]): string {
         vars.push(target)
         const final = item.withFinally ? " finally { record('finally') }" : ''
         lines.push(`try { const ${reply} = this.m${item.module}(${a}.length % 2 === 0 ? ${a} + ' boom' : ${a}); record('tried'); ${target} = this.m${(item.module + 1) % 3}(${reply}) } catch (error) { ${target} = 'failed'; record('caught', String(error.message).replace(/^.* failed: /, '')) }${final}`)
+        break
+      }
+      case 'whileRounds': {
+        // A while whose test reads a result the loop changes (or calls a module): rounds of
+        // conditionals. Replies are longer than their input, so every loop ends.
+        const a = pick(item.a)
+        const target = `w${lines.length}`
+        lines.push(`let ${target} = String(${a}).slice(0, 12)`)
+        vars.push(target)
+        const test = item.callInTest ? `this.m${item.module}(${target}).length < ${18 + item.bound}` : `${target}.length < ${18 + item.bound}`
+        const step = item.callInTest ? `${target} = ${target} + '.'` : `${target} = this.m${item.module}(${target})`
+        lines.push(`while (${test}) { ${step}${item.effect ? `; record('round', ${target}.length)` : ''} }`)
         break
       }
       case 'tryReturn': {
