@@ -9,7 +9,7 @@
  * only while its key matches (the file's text, `strict`, `sourceMap`, the incoming map) and every file
  * its classes extend still has the text it was compiled against.
  */
-import { createHash } from 'node:crypto'
+import * as crypto from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { isAbsolute, join, resolve as resolvePath } from 'node:path'
 import { threadId } from 'node:worker_threads'
@@ -50,6 +50,9 @@ export function cacheFolder(option: boolean | string | undefined, root: string):
   return join(root, 'node_modules', '.cache', 'plait')
 }
 
+/** `crypto.hash` (Node 20.12 and newer): the same digest without a Hash object per call, about 3× faster on short texts. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string) => string }).hash
+
 /**
  * The hash of a text (SHA-256, hex).
  *
@@ -59,7 +62,7 @@ export function cacheFolder(option: boolean | string | undefined, root: string):
  * ```
  */
 export function textHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex')
+  return oneShotHash ? oneShotHash('sha256', text) : crypto.createHash('sha256').update(text).digest('hex')
 }
 
 /**
