@@ -83,19 +83,3 @@ function waitersOf(signal: AbortSignal): Set<AbortCallback | AbortWatcher> {
   }
   return callbacks
 }
-
-/**
- * A signal that aborts when `signal` aborts, with the same reason, for handing to code that adds
- * listeners and never removes them (the `openai` SDK does). Call `release()` when the work is done.
- *
- * @example
- * ```ts
- * const child = childSignal(signal)
- * try { await client.chat.completions.create(body, { signal: child.signal }) } finally { child.release() }
- * ```
- */
-export function childSignal(signal: AbortSignal): { signal: AbortSignal; release: () => void } {
-  const controller = new AbortController()
-  const release = onAbort(signal, (reason) => controller.abort(reason))
-  return { signal: controller.signal, release }
-}
