@@ -13,7 +13,7 @@ import type { PlaitOptions, TransformOutput } from './types.js'
 
 export { PlaitBuildError } from './build-error.js'
 export { fileFilter, mentionsPlait, mentionsPlaitPattern } from './file-filter.js'
-export { transformFromCache, type TransformFileInput } from './transform-steps.js'
+export type { TransformFileInput } from './transform-steps.js'
 
 /**
  * Compiles one file for a host. A file that never mentions plait (no `'plait'` import, no
