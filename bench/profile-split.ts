@@ -2,7 +2,8 @@
  * A CPU profile of S4 over HTTP as the benchmark runs it (interleaved repetitions, a full GC
  * before each), with every sample given to the side whose repetition it fell in: what plait's
  * client spends per step beyond the SDK's, by category and by function.
- *   npx tsx --conditions=plait-source bench/profile-split.ts [pairs=100] [top=30]
+ *   npx tsx --conditions=plait-source bench/profile-split.ts [pairs=100] [top=30] [scenario=s4|s2]
+ * (S2: per call, 51 calls a run; S4: per step, 20 steps a run).
  * Samples every 50 µs from the first timed repetition to the last; the mock server runs in its own
  * process. Categories: plait (runtime/, src/), openai (the SDK), undici (Node's fetch), node
  * (other Node internals), native and V8's own ((idle), (garbage collector), (program)).
@@ -11,6 +12,7 @@ import { Session } from 'node:inspector/promises'
 import OpenAI from 'openai'
 import { fullGc } from './lib/gc.js'
 import { startMockServerProcess } from './lib/mock-server.js'
+import { s2, s2Latency } from './scenarios/s2-map-reduce.js'
 import { S4_STEPS, s4, s4Latency } from './scenarios/s4-chain.js'
 
 interface ProfileNode {
@@ -25,7 +27,10 @@ interface Profile {
 }
 type Side = 'plait' | 'baseline'
 
-const [pairsText = '100', topText = '30'] = process.argv.slice(2)
+const [pairsText = '100', topText = '30', scenario = 's4'] = process.argv.slice(2)
+if (scenario !== 's4' && scenario !== 's2') throw new Error(`Expected the scenario to be s4 or s2, got ${scenario}`)
+/** Calls (S2) or steps (S4) per run: what the figures are divided by. */
+const unitsPerRun = scenario === 's2' ? 51 : S4_STEPS
 const pairs = Number(pairsText)
 const top = Number(topText)
 
@@ -34,8 +39,9 @@ const windows: Array<{ side: Side; start: number; end: number }> = []
 let profile: Profile
 let clockOffsetUs: number
 try {
-  await server.setLatency(s4Latency)
-  const contender = s4(server.url, new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0 }))
+  await server.setLatency(scenario === 's2' ? s2Latency : s4Latency)
+  const client = new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0 })
+  const contender: { plait: () => Promise<unknown>; baseline: () => Promise<unknown> } = scenario === 's2' ? s2(server.url, client) : s4(server.url, client)
   for (let round = 0; round < 2; round++) for (const side of ['plait', 'baseline'] as const) await contender[side]()
   const session = new Session()
   session.connect()
@@ -87,11 +93,11 @@ for (let index = 0; index < profile.samples.length; index++) {
   add(functions[current.side], nameOf(frame), delta)
 }
 
-const steps = pairs * S4_STEPS
+const steps = pairs * unitsPerRun
 const perStep = (value: number | undefined) => ((value ?? 0) / steps).toFixed(1).padStart(8)
 const wall = (side: Side) => windows.filter((each) => each.side === side).reduce((sum, each) => sum + (each.end - each.start) * 1000, 0)
 const busy = (side: Side) => [...totals[side]].filter(([category]) => category !== '(idle)').reduce((sum, [, value]) => sum + value, 0)
-console.log(`S4 over HTTP, ${pairs} interleaved pairs, per step (µs): wall plait ${perStep(wall('plait'))}, baseline ${perStep(wall('baseline'))}; main thread busy plait ${perStep(busy('plait'))}, baseline ${perStep(busy('baseline'))}`)
+console.log(`${scenario.toUpperCase()} over HTTP, ${pairs} interleaved pairs, per ${scenario === 's2' ? 'call' : 'step'} (µs): wall plait ${perStep(wall('plait'))}, baseline ${perStep(wall('baseline'))}; main thread busy plait ${perStep(busy('plait'))}, baseline ${perStep(busy('baseline'))}`)
 const table = (title: string, maps: typeof totals, rows: number) => {
   console.log(`\n${title}\n   plait baseline    added`)
   const keys = [...new Set([...maps.plait.keys(), ...maps.baseline.keys()])]
