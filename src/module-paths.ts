@@ -5,6 +5,7 @@
  * needs the paths before its first call.
  */
 import type { Module } from './module.js'
+import { walkField } from './field-walk.js'
 import { ownEntries } from './symbols.js'
 
 /** The base class, handed over by module.ts as it loads (importing it here would close a cycle through pipeline.ts). */
@@ -43,24 +44,7 @@ function visitModule(base: typeof Module, module: Module, path: string, paths: M
     return
   }
   const fields = module as unknown as Record<string, unknown>
-  for (const key of Object.keys(fields)) visitField(base, key, fields[key], path, paths, undefined)
-}
-
-/** What `walkField` (module.ts) walks for `[ownEntries]`: modules in arrays and plain objects too, each object once per field. */
-function visitField(base: typeof Module, name: string, value: unknown, path: string, paths: Map<Module, string>, seen: Set<unknown> | undefined): void {
-  if (value instanceof base) {
-    visitModule(base, value, path === '' ? name : `${path}.${name}`, paths)
-    return
-  }
-  if (value === null || typeof value !== 'object') return
-  if (seen === undefined) seen = new Set()
-  else if (seen.has(value)) return
-  seen.add(value)
-  if (Array.isArray(value)) {
-    for (let index = 0; index < value.length; index++) visitField(base, `${name}.${index}`, value[index], path, paths, seen)
-    return
-  }
-  const prototype = Object.getPrototypeOf(value)
-  if (prototype !== Object.prototype && prototype !== null) return
-  for (const key of Object.keys(value)) visitField(base, `${name}.${key}`, (value as Record<string, unknown>)[key], path, paths, seen)
+  const isModule = (value: unknown): value is Module => value instanceof base
+  const visitChild = (name: string, child: Module) => visitModule(base, child, path === '' ? name : `${path}.${name}`, paths)
+  for (const key of Object.keys(fields)) walkField(key, fields[key], isModule, visitChild)
 }

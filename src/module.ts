@@ -11,6 +11,7 @@ import { futureFor, unwrapAwait } from '../runtime/future.js'
 import { outsideRunError as runOutsideError, type StaticCall } from '../runtime/compiled.js'
 import { Run, type RunNode } from '../runtime/run.js'
 import { describe, Parameter } from './parameter.js'
+import { walkField } from './field-walk.js'
 import { modulePaths, setModuleClass } from './module-paths.js'
 import { bindModule, type BindOptions, type Pipeline } from './pipeline.js'
 import type { PipelineServices } from './services.js'
@@ -78,7 +79,10 @@ export class Module<In extends unknown[] = any[], Out = any> {
    * Containers override this.
    */
   *[ownEntries](): Iterable<[string, Module | Parameter]> {
-    for (const key of Object.keys(this)) yield* walkField(key, (this as unknown as Record<string, unknown>)[key], new Set())
+    const entries: Array<[string, Module | Parameter]> = []
+    const fields = this as unknown as Record<string, unknown>
+    for (const key of Object.keys(fields)) walkField(key, fields[key], isModuleOrParameter, (path, entry) => entries.push([path, entry]))
+    yield* entries
   }
 
   /**
@@ -272,6 +276,8 @@ export class Module<In extends unknown[] = any[], Out = any> {
 
 setModuleClass(Module)
 
+const isModuleOrParameter = (value: unknown): value is Module | Parameter => value instanceof Module || value instanceof Parameter
+
 /** The dotted path of `module` in the run's module tree, or `<ClassName>` when it is not in the tree. */
 export function modulePath(run: Run<PipelineServices>, module: Module): string {
   return run.services.paths.get(module) ?? `<${module.constructor.name}>`
@@ -288,23 +294,6 @@ function callModule(module: Module, args: unknown[]): unknown {
 export function outsideRunError(module: Module): PlaitError {
   return runOutsideError(module.constructor.name)
 }
-
-function* walkField(path: string, value: unknown, seen: Set<unknown>): Iterable<[string, Module | Parameter]> {
-  if (value instanceof Module || value instanceof Parameter) {
-    yield [path, value]
-    return
-  }
-  if (value === null || typeof value !== 'object' || seen.has(value)) return
-  seen.add(value)
-  if (Array.isArray(value)) {
-    for (let index = 0; index < value.length; index++) yield* walkField(`${path}.${index}`, value[index], seen)
-    return
-  }
-  const prototype = Object.getPrototypeOf(value)
-  if (prototype !== Object.prototype && prototype !== null) return
-  for (const key of Object.keys(value)) yield* walkField(`${path}.${key}`, (value as Record<string, unknown>)[key], seen)
-}
-
 
 const parameterList = /^[^(]*\(([^)]*)\)/
 
