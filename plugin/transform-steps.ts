@@ -2,14 +2,13 @@
  * The steps of a host's transform that need no compiler: looking a file up in the compile cache,
  * and finishing with a compile (cached or fresh): failing the build on errors, writing graph
  * files, storing the entry. A warm build runs only these, so a bundler host does not load
- * TypeScript until some file must really be compiled (`transformFromCache`).
+ * TypeScript until some file must really be compiled (plugin/unplugin.ts).
  */
 import { join } from 'node:path'
 import type { SourceMapInput } from './compiler/parse.js'
 import { relativeFile } from './compiler/relative-file.js'
 import { PlaitBuildError } from './build-error.js'
 import { cacheFolder, cacheKey, graphFolderStamp, sharedCompileCache, type CachedCompile, type CompileCache } from './compile-cache.js'
-import { mentionsPlait } from './file-filter.js'
 import { graphFolderOf, writeGraphFiles } from './graph-files.js'
 import type { PlaitOptions, TransformOutput } from './types.js'
 
@@ -92,31 +91,4 @@ export function finish(compiled: CachedCompile, lookup: Lookup, options: PlaitOp
     dependencies: compiled.dependencies.map((dependency) => dependency.file),
     written,
   }
-}
-
-/**
- * The output for a file that does not mention plait: nothing to do.
- *
- * @example
- * ```ts
- * if (!mentionsPlait(input.code)) return untouched()
- * ```
- */
-export function untouched(): TransformOutput {
-  return { graphs: [], diagnostics: [], dependencies: [], written: [] }
-}
-
-/**
- * `transformFile` for a file the cache answers, without loading the compiler; `undefined` when it
- * must be compiled.
- *
- * @example
- * ```ts
- * const output = transformFromCache(input, options, cache) ?? transformFile(input, options, cache) // the compile, when the cache has nothing
- * ```
- */
-export function transformFromCache(input: TransformFileInput, options: PlaitOptions = {}, cache?: CompileCache): TransformOutput | undefined {
-  if (!mentionsPlait(input.code)) return untouched()
-  const lookup = lookUp(input, options, cache)
-  return lookup.cached === undefined ? undefined : finish(lookup.cached, lookup, options)
 }

@@ -8,7 +8,7 @@ import { compile } from './compiler/index.js'
 import { textHash, type CachedCompile, type CompileCache } from './compile-cache.js'
 import { nodeResolver } from './compiler/resolve.js'
 import { mentionsPlait } from './file-filter.js'
-import { finish, lookUp, untouched, type TransformFileInput } from './transform-steps.js'
+import { finish, lookUp, type TransformFileInput } from './transform-steps.js'
 import type { PlaitOptions, TransformOutput } from './types.js'
 
 export { PlaitBuildError } from './build-error.js'
@@ -32,7 +32,7 @@ export type { TransformFileInput } from './transform-steps.js'
  * ```
  */
 export function transformFile(input: TransformFileInput, options: PlaitOptions = {}, cache?: CompileCache): TransformOutput {
-  if (!mentionsPlait(input.code)) return untouched()
+  if (!mentionsPlait(input.code)) return { graphs: [], diagnostics: [], dependencies: [], written: [] }
   const lookup = lookUp(input, options, cache)
   return finish(lookup.cached ?? compileFile(input, lookup.root, lookup.strict, lookup.sourceMap), lookup, options)
 }

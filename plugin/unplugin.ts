@@ -14,9 +14,9 @@ import { resolve as resolvePath } from 'node:path'
 import { createUnplugin, type UnpluginBuildContext, type UnpluginContext, type UnpluginInstance, type UnpluginOptions } from 'unplugin'
 import { formatDiagnostic } from '../src/graph/diagnostic.js'
 import { PlaitBuildError } from './build-error.js'
-import { cacheFolder, CompileCache } from './compile-cache.js'
-import { fileFilter, mentionsPlaitPattern } from './file-filter.js'
-import { transformFromCache, type TransformFileInput } from './transform-steps.js'
+import { cacheFolder, CompileCache, type CachedCompile } from './compile-cache.js'
+import { fileFilter, mentionsPlait, mentionsPlaitPattern } from './file-filter.js'
+import { finish, lookUp, type TransformFileInput } from './transform-steps.js'
 import type { PlaitOptions, TransformOutput } from './types.js'
 import type { ProjectGraphCache } from './virtual-graphs.js'
 
@@ -117,25 +117,20 @@ export function plaitPluginOptions(options: PlaitOptions = {}): UnpluginOptions 
     transform: {
       filter: { id: scriptId, code: mentionsPlaitPattern },
       handler(code, id) {
-        if (!accept(id)) return undefined
+        if (!accept(id) || !mentionsPlait(code)) return undefined
         const input: TransformFileInput = { code, id }
         const hostOptions: PlaitOptions = { ...options, root, sourceMap }
-        const cache = cacheOfBuild()
-        // A file the cache answers is served without loading the compiler (and TypeScript).
-        let output: TransformOutput | undefined
-        try {
-          output = transformFromCache(input, hostOptions, cache)
-        } catch (error) {
-          return fail(this, error, id)
-        }
-        if (output !== undefined) return report(this, id, output)
-        return import('./transform.js').then(({ transformFile }) => {
+        const lookup = lookUp(input, hostOptions, cacheOfBuild())
+        const finished = (compiled: CachedCompile) => {
           try {
-            return report(this, id, transformFile(input, hostOptions, cache))
+            return report(this, id, finish(compiled, lookup, hostOptions))
           } catch (error) {
             return fail(this, error, id)
           }
-        })
+        }
+        // A file the cache answers is served without loading the compiler (and TypeScript).
+        if (lookup.cached !== undefined) return finished(lookup.cached)
+        return import('./transform.js').then(({ compileFile }) => finished(compileFile(input, lookup.root, lookup.strict, lookup.sourceMap)))
       },
     },
     buildEnd() {
