@@ -13,8 +13,7 @@ import { fileURLToPath } from 'node:url'
 declare const __PLAIT_COMPILER_FINGERPRINT__: string | undefined
 
 /**
- * The folders whose files decide what `compile()` gives, relative to the package root. The
- * build script hashes the same folders.
+ * The folders whose files decide what `compile()` gives, relative to the package root.
  */
 export const fingerprintedFolders = ['plugin', 'src/graph'] as const
 
@@ -37,7 +36,7 @@ export function compilerFingerprint(): string {
 
 /**
  * SHA-256 over every file of `fingerprintedFolders` under `packageRoot` (sorted paths, each path
- * and text hashed); `scripts/build.mjs` computes the same for the bundles.
+ * and text hashed); `scripts/build.mjs` runs it to bake the value into the bundles.
  *
  * @example
  * ```ts

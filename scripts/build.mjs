@@ -8,9 +8,8 @@
  * declarations, for tests that only run the bundles)
  */
 import { execFileSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync, rmSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { rmSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
@@ -21,19 +20,14 @@ const outdir = resolve(root, args.find((arg) => !arg.startsWith('--')) ?? 'dist'
 rmSync(outdir, { recursive: true, force: true })
 
 /**
- * The compiler's fingerprint, baked into the bundles for the compile cache: the same hash
- * `hashFolders()` in plugin/compiler-fingerprint.ts takes from the sources (keep the two alike).
+ * The compiler's fingerprint, baked into the bundles for the compile cache: `hashFolders()` of
+ * plugin/compiler-fingerprint.ts, bundled in memory and run here (the one definition of what
+ * the hash covers).
  */
-function compilerFingerprint() {
-  const hash = createHash('sha256')
-  for (const folder of ['plugin', 'src/graph']) {
-    const files = readdirSync(join(root, folder), { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
-      .map((entry) => join(entry.parentPath ?? entry.path, entry.name).slice(root.length))
-      .sort()
-    for (const file of files) hash.update(`${file}\0`).update(readFileSync(join(root, file))).update('\0')
-  }
-  return hash.digest('hex')
+async function compilerFingerprint() {
+  const { outputFiles } = await build({ absWorkingDir: root, entryPoints: ['plugin/compiler-fingerprint.ts'], bundle: true, format: 'esm', platform: 'node', write: false, logLevel: 'warning' })
+  const { hashFolders } = await import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString('base64')}`)
+  return hashFolders(root)
 }
 
 if (!jsOnly) execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', outdir], { cwd: root, stdio: 'inherit' })
@@ -63,6 +57,6 @@ await build({
   packages: 'external',
   sourcemap: true,
   chunkNames: 'chunks/[name]-[hash]',
-  define: { __PLAIT_COMPILER_FINGERPRINT__: JSON.stringify(compilerFingerprint()) },
+  define: { __PLAIT_COMPILER_FINGERPRINT__: JSON.stringify(await compilerFingerprint()) },
   logLevel: 'warning',
 })
