@@ -487,12 +487,7 @@ class Lowerer {
     this.region = saved
     this.deps.clear()
     for (const [binding, deps] of savedDeps) this.deps.set(binding, deps)
-    const selects = plan.assigned.map((binding, index) => {
-      const select = this.node('select', binding.name, [id], statement, { key: index })
-      this.deps.set(binding, [select])
-      this.shapes.set(binding, { node: select })
-      return `${binding.name} = ${$}.select(${q(select)}, ${c}, ${index}, ${this.loc(statement)})`
-    })
+    const selects = this.selects(plan.assigned, id, c!, statement)
     this.post(statement.end, `, ${this.loc(statement)}${plan.ordered ? ', true' : ''})${selects.map((text) => `; ${text}`).join('')} }`)
   }
 
@@ -518,12 +513,7 @@ class Lowerer {
     this.branch(statement.statement, `return ${rounds}(${carried})`)
     this.region = saved
     this.restoreDeps(savedDeps)
-    const selects = plan.assigned.map((binding, index) => {
-      const select = this.node('select', binding.name, [id], statement, { key: index })
-      this.deps.set(binding, [select])
-      this.shapes.set(binding, { node: select })
-      return `${binding.name} = ${$}.select(${q(select)}, ${c}, ${index}, ${this.loc(statement)})`
-    })
+    const selects = this.selects(plan.assigned, id, c!, statement)
     this.post(statement.end, `, () => [${assigned.join(', ')}], ${this.loc(statement)}${plan.ordered ? ', true' : ''}); const ${c} = ${rounds}(${carried})${selects.map((text) => `; ${text}`).join('')} }`)
   }
 
@@ -593,13 +583,22 @@ class Lowerer {
       closing = ''
     }
     this.restoreDeps(savedDeps)
-    const selects = [...plan.main, ...plan.last].map((binding, index) => {
+    const selects = this.selects([...plan.main, ...plan.last], id, t, statement)
+    this.post(position, `${closing}, ${this.loc(statement)})${selects.map((text) => `; ${text}`).join('')} }`)
+  }
+
+  /**
+   * After a statement that hands back outer variables as one array (`$c1`, the result of node
+   * `id`): a select node per variable, which the variable now stands for, and the assignments
+   * (`a = $.select('a_2', $c1, 0, loc)`).
+   */
+  private selects(bindings: Binding[], id: string, result: string, statement: ts.Statement): string[] {
+    return bindings.map((binding, index) => {
       const select = this.node('select', binding.name, [id], statement, { key: index })
       this.deps.set(binding, [select])
       this.shapes.set(binding, { node: select })
-      return `${binding.name} = ${$}.select(${q(select)}, ${t}, ${index}, ${this.loc(statement)})`
+      return `${binding.name} = ${this.$}.select(${q(select)}, ${result}, ${index}, ${this.loc(statement)})`
     })
-    this.post(position, `${closing}, ${this.loc(statement)})${selects.map((text) => `; ${text}`).join('')} }`)
   }
 
   private restoreDeps(saved: Map<Binding, string[]>): void {
