@@ -15,11 +15,13 @@ export interface HeapResult {
 }
 
 const probe = fileURLToPath(new URL('./probes/heap.ts', import.meta.url))
+/** The same plait as the bench process (the built package, see lib/use-built-package.mjs; already built). */
+const usePackage = fileURLToPath(new URL('./lib/use-built-package.mjs', import.meta.url))
 
 /** Both sides at once (they wait on the server, not on the CPU). */
 export async function heapRetained(url: string, runs: number): Promise<{ plait: HeapResult; baseline: HeapResult }> {
   const spawnSide = async (mode: 'plait' | 'baseline') => {
-    const { stdout } = await runNode(['--expose-gc', '--import', 'tsx', '--conditions=plait-source', probe, url, mode, String(runs)])
+    const { stdout } = await runNode(['--expose-gc', '--import', 'tsx', '--conditions=plait-source', '--import', usePackage, probe, url, mode, String(runs)])
     return JSON.parse(stdout.trim().split('\n').at(-1)!) as HeapResult
   }
   const [plait, baseline] = await Promise.all([spawnSide('plait'), spawnSide('baseline')])

@@ -66,7 +66,7 @@ try {
 
 const byId = new Map(profile.nodes.map((node) => [node.id, node]))
 const categoryOf = ({ url, functionName }: ProfileNode['callFrame']): string => {
-  if (url.includes('/runtime/') || url.includes('/src/')) return 'plait'
+  if (url.includes('/runtime/') || url.includes('/src/') || url.includes('/build-package/')) return 'plait'
   if (url.includes('node_modules/openai')) return 'openai'
   if (url.includes('undici')) return 'undici'
   if (url.startsWith('node:')) return 'node'
@@ -74,7 +74,7 @@ const categoryOf = ({ url, functionName }: ProfileNode['callFrame']): string => 
   return 'other'
 }
 const nameOf = ({ url, functionName }: ProfileNode['callFrame']) =>
-  `${functionName || '(anonymous)'} ${url.replace(/^file:\/\//, '').replace(/.*\/(node_modules\/[^/]+|src|runtime|bench)\//, '$1/')}`
+  `${functionName || '(anonymous)'} ${url.replace(/^file:\/\//, '').replace(/.*\/(node_modules\/[^/]+|src|runtime|build-package|bench)\//, '$1/')}`
 
 const totals = { plait: new Map<string, number>(), baseline: new Map<string, number>() }
 const functions = { plait: new Map<string, number>(), baseline: new Map<string, number>() }

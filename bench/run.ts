@@ -298,7 +298,7 @@ const output = [
     ? []
     : [
         '',
-        `Medians of ${REPS} interleaved repetitions (S4: ${CHAIN_REPS}, S4 without HTTP: ${SIMULATED_CHAIN_REPS}, synthetic: ${SYNTHETIC_REPS}) after a warm-up, on loopback against a mock OpenAI-compatible server in its own process. Baseline: the \`openai\` SDK directly (\`Promise.all\` for independent calls, sequential awaits in chains).`,
+        `plait ${process.env['BENCH_PACKAGE'] === undefined ? 'from its sources, as tsx compiles them (`BENCH_SOURCE=1` or no preload)' : 'as built for publishing (`scripts/build.mjs --js-only` into bench/results/build-package)'}. Medians of ${REPS} interleaved repetitions (S4: ${CHAIN_REPS}, S4 without HTTP: ${SIMULATED_CHAIN_REPS}, synthetic: ${SYNTHETIC_REPS}) after a warm-up, on loopback against a mock OpenAI-compatible server in its own process. Baseline: the \`openai\` SDK directly (\`Promise.all\` for independent calls, sequential awaits in chains).`,
         '',
         table(['Scenario', 'plait', 'baseline', 'plait / baseline', 'Measured against target', 'Result'], rows),
       ]),

@@ -6,7 +6,7 @@
  * Each shape runs traced (the module as written: the runtime captures a stack per call for its
  * source location) and compiled (`synthetic-compiled.ts`: static ids and locations).
  * The baseline awaits the same endpoint's `complete()` directly, chains side by side with `Promise.all`.
- * Both run on the package as built for publishing (see `synthetic-package.ts`).
+ * Both run on the package the bench runs (built for publishing; see `synthetic-package.ts`).
  */
 import type { Module as ModuleType } from 'plait'
 import type { CompletionRequest, SimulatedEndpoint } from 'plait/endpoints'
@@ -14,7 +14,7 @@ import type { Contender } from '../lib/interleave.js'
 import { compiledChains } from './synthetic-compiled.js'
 import { loadSyntheticPackage } from './synthetic-package.js'
 
-/** The package the graphs run on: built (by default) or the sources. */
+/** The package the graphs run on: the bench's (built, or the sources with `BENCH_SOURCE=1`). */
 export const syntheticPackage = await loadSyntheticPackage()
 const { LLMInference, Module } = syntheticPackage.plait
 const { simulated } = syntheticPackage.endpoints
