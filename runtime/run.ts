@@ -218,45 +218,63 @@ const now = () => performance.now()
  * ```
  */
 export class Run<Services = unknown> {
-  readonly number = ++runCounter
-  readonly mode: 'execute' | 'trace'
-  readonly services: Services
-  readonly nodes: RunNode[] = []
-  readonly controller = new AbortController()
+  // Fields set in the constructor, not by initializers: the initializers run as one more function
+  // per run, and a field declared without a value is still defined on the object one at a time.
+  declare readonly number: number
+  declare readonly mode: 'execute' | 'trace'
+  declare readonly services: Services
+  declare readonly nodes: RunNode[]
+  declare readonly controller: AbortController
   /** The last side effect of the run: the next one waits for it (program order). */
-  lastEffect: RunNode | undefined
+  declare lastEffect: RunNode | undefined
   /** The first failure: a NodeError, the error `forward()` threw, or the abort reason. */
-  failure: unknown
+  declare failure: unknown
   /** The failure scope new nodes join (a compiled `try` being built or running), if any. */
-  scope: NodeScope | undefined
+  declare scope: NodeScope | undefined
   /** How many ids each base has taken (see `newId`). */
-  private readonly idCounts = new Map<string, number>()
-  private readonly moduleStack: string[] = ['']
-  private unsettled = 0
-  private sealed = false
-  private onIdle: (() => void) | undefined
-  private readonly onNode: ((record: NodeRecord) => void) | undefined
+  private declare readonly idCounts: Map<string, number>
+  private declare readonly moduleStack: string[]
+  private declare unsettled: number
+  private declare sealed: boolean
+  private declare onIdle: (() => void) | undefined
+  private declare readonly onNode: ((record: NodeRecord) => void) | undefined
   /** Whether nodes are ordered critical path first (see RunOptions.scheduling). */
-  readonly prioritized: boolean
+  declare readonly prioritized: boolean
   /**
    * Whether anyone reads a node's `details`, `received` and call site once it has settled (an
    * `onNode` observer, or a tape: `keepHistory`). When false, node functions need not fill
    * `details`, and a node that is done drops its function and call site.
    */
-  readonly recording: boolean
+  declare readonly recording: boolean
   /** When the run was created (`performance.now()`). */
-  readonly startedAt = now()
-  private detach: (() => void) | undefined
-  private readonly ready: RunNode[] = []
-  private readyHead = 0
-  private draining = false
+  declare readonly startedAt: number
+  private declare detach: (() => void) | undefined
+  private declare readonly ready: RunNode[]
+  private declare readyHead: number
+  private declare draining: boolean
 
   constructor(options: RunOptions<Services>) {
+    this.number = ++runCounter
     this.mode = options.mode
     this.services = options.services
+    this.nodes = []
+    this.controller = new AbortController()
+    this.lastEffect = undefined
+    this.failure = undefined
+    this.scope = undefined
+    this.idCounts = new Map()
+    this.moduleStack = ['']
+    this.unsettled = 0
+    this.sealed = false
+    this.onIdle = undefined
     this.onNode = options.onNode
     this.prioritized = (options.scheduling ?? 'critical-path') === 'critical-path'
     this.recording = options.onNode !== undefined || options.keepHistory !== false
+    this.startedAt = now()
+    this.detach = undefined
+    this.ready = []
+    this.readyHead = 0
+    this.draining = false
     // Every in-flight call of a wide run listens to this signal.
     setMaxListeners(0, this.controller.signal)
     const signal = options.signal

@@ -44,7 +44,10 @@ function visitModule(base: typeof Module, module: Module, path: string, paths: M
     return
   }
   const fields = module as unknown as Record<string, unknown>
-  const isModule = (value: unknown): value is Module => value instanceof base
-  const visitChild = (name: string, child: Module) => visitModule(base, child, path === '' ? name : `${path}.${name}`, paths)
-  for (const key of Object.keys(fields)) walkField(key, fields[key], isModule, visitChild)
+  for (const key of Object.keys(fields)) {
+    const value = fields[key]
+    // Most fields are text, numbers or a child module (a function: modules are callable): no walk, no closures.
+    if (value instanceof base) visitModule(base, value, path === '' ? key : `${path}.${key}`, paths)
+    else if (value !== null && typeof value === 'object') walkField(key, value, (entry: unknown): entry is Module => entry instanceof base, (name, child) => visitModule(base, child, path === '' ? name : `${path}.${name}`, paths))
+  }
 }

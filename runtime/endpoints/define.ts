@@ -11,6 +11,7 @@ import { estimateTokens, usedTokens } from '../limits/estimate.js'
 import { Limiter, type AdmissionOutcome, type LimiterAdmission } from '../limits/limiter.js'
 import { normalizeLimits, type EndpointLimitOptions } from '../limits/options.js'
 import { onAbort, watchAbort, type AbortWatcher } from './abort.js'
+import { throwawaySignal, type ThrowawaySignal } from './throwaway-signal.js'
 import { displayURL } from './redact.js'
 import { show } from './show.js'
 
@@ -36,12 +37,13 @@ export interface DefineEndpointOptions extends EndpointLimitOptions {
   /** Sends one request; must stop when `options.signal` aborts. */
   complete: (request: CompletionRequest, options: CompleteOptions) => Promise<CompletionResult>
   /**
-   * Whether `complete` gets a signal of its own for each request (aborted with the caller's
-   * reason), rather than the caller's signal, which a whole run shares. Set it when `complete`
-   * hands the signal to code that adds an abort listener and never removes it (the `openai` SDK
-   * does). Default false; with `timeoutMs` every request gets one anyway.
+   * Whether `complete` gets a throwaway signal (aborted with the caller's reason) rather than the
+   * caller's signal, which a whole run shares. Set it when `complete` hands the signal to code
+   * that adds an abort listener and never removes it (the `openai` SDK does): a throwaway signal
+   * is shared by at most 32 requests of one caller signal, so such listeners cannot pile up.
+   * Default false; with `timeoutMs` every request gets a signal of its own anyway.
    */
-  signalPerRequest?: boolean
+  throwawaySignals?: boolean
 }
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom')
@@ -103,12 +105,13 @@ export function defineEndpoint(options: DefineEndpointOptions): Endpoint {
     throw new TypeError(`Expected \`complete\` of the ${label} to be a function, got ${show(complete)}`)
   }
 
-  const description: EndpointDescription = baseURL === undefined ? { kind, model } : { kind, model, baseURL: displayURL(baseURL) }
+  // One frozen object: every call's outcome and records show it, and nobody may change it.
+  const description: EndpointDescription = Object.freeze(baseURL === undefined ? { kind, model } : { kind, model, baseURL: displayURL(baseURL) })
   const where = `${kind} "${model}"${description.baseURL === undefined ? '' : ` at ${description.baseURL}`}`
   const { maxConcurrent, rpm, tpm, burst, timeoutMs, adaptive } = limits
   const limiter = new Limiter({ maxConcurrent, rpm, tpm, burstRequests: burst?.requests, burstTokens: burst?.tokens, adaptive })
 
-  const core: RequestCore = { complete, label, where, timeoutMs, limiter, signalPerRequest: options.signalPerRequest === true }
+  const core: RequestCore = { complete, label, where, timeoutMs, limiter, throwawaySignals: options.throwawaySignals === true }
   const checkSignal = (signal: unknown, method: string): string | undefined =>
     signal instanceof AbortSignal ? undefined : `Expected \`options.signal\` of ${label}.${method}() to be an AbortSignal, got ${show(signal)}`
   const checkPriority = (priority: unknown, method: string): string | undefined =>
@@ -122,7 +125,7 @@ export function defineEndpoint(options: DefineEndpointOptions): Endpoint {
     get effectiveLimits() {
       return limiter.effective
     },
-    describe: () => ({ ...description }),
+    describe: () => description,
     complete(request, callOptions) {
       const problem = checkSignal(callOptions?.signal, 'complete')
       if (problem !== undefined) return Promise.reject(new TypeError(problem))
@@ -240,8 +243,8 @@ interface RequestCore {
   readonly where: string
   readonly timeoutMs: number | undefined
   readonly limiter: Limiter
-  /** Whether each request gets a signal of its own (see `DefineEndpointOptions.signalPerRequest`). */
-  readonly signalPerRequest: boolean
+  /** Whether requests get throwaway signals (see `DefineEndpointOptions.throwawaySignals`). */
+  readonly throwawaySignals: boolean
 }
 
 const outcomeOf = (error: unknown): AdmissionOutcome => (error instanceof EndpointError && error.status === 429 && error.retryable ? 'rate-limited' : 'failed')
@@ -275,6 +278,7 @@ class PendingRequest implements AbortWatcher {
   declare watching: Set<unknown> | undefined
   declare timer: ReturnType<typeof setTimeout> | undefined
   declare controller: AbortController | undefined
+  declare throwaway: ThrowawaySignal | undefined
   declare resolve: (result: CompletionResult) => void
   declare reject: (error: unknown) => void
 
@@ -286,6 +290,7 @@ class PendingRequest implements AbortWatcher {
     this.watching = undefined
     this.timer = undefined
     this.controller = undefined
+    this.throwaway = undefined
     this.resolve = unset
     this.reject = unset
   }
@@ -297,12 +302,13 @@ class PendingRequest implements AbortWatcher {
     if (timeoutMs !== undefined) {
       this.controller = new AbortController()
       this.timer = setTimeout(timerFor(this), timeoutMs)
-    } else if (this.core.signalPerRequest) {
-      this.controller = new AbortController()
+    } else if (this.core.throwawaySignals) {
+      this.throwaway = throwawaySignal(this.signal)
     }
     let inner: Promise<CompletionResult>
     try {
-      inner = Promise.resolve(this.core.complete(request, { signal: this.controller === undefined ? this.signal : this.controller.signal }))
+      const signal = this.controller !== undefined ? this.controller.signal : this.throwaway !== undefined ? this.throwaway.signal : this.signal
+      inner = Promise.resolve(this.core.complete(request, { signal }))
     } catch (error) {
       inner = Promise.reject(error)
     }
@@ -354,6 +360,9 @@ class PendingRequest implements AbortWatcher {
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.watching?.delete(this)
     this.watching = undefined
+    const throwaway = this.throwaway
+    this.throwaway = undefined
+    throwaway?.release()
   }
 }
 

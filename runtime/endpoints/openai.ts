@@ -157,8 +157,8 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
     }
     let reply: Promise<ChatCompletion>
     try {
-      // `signal` is this request's own (`signalPerRequest` below): the SDK adds an abort listener
-      // to it per request and never removes it.
+      // `signal` is a throwaway one (`throwawaySignals` below): the SDK adds an abort listener to
+      // it per request and never removes it.
       reply = client.chat.completions.create(body, { signal })
     } catch (error) {
       return failed(error)
@@ -180,7 +180,7 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
     kind: 'openai',
     model,
     baseURL: shownURL,
-    signalPerRequest: true,
+    throwawaySignals: true,
     complete(request, { signal }) {
       try {
         signal.throwIfAborted()
