@@ -206,6 +206,7 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
     if (!found) descriptions.set(alias, (found = endpoints[alias]!.describe()))
     return found
   }
+  const priced = Object.keys(prices).length > 0
   const priceOf = (alias: string, outcome: CallOutcome): Price | undefined => {
     const answered = (outcome as { alias?: unknown }).alias
     const answering = typeof answered === 'string' ? answered : sameEndpoint(descriptionOf(alias), outcome.endpoint) ? alias : undefined
@@ -275,7 +276,8 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
   /** The backend of one run: memo (when there is a store) around the ledger around the base. */
   const backendFor = (scope: CallScope, index: number | undefined) => {
     const tag: { run: number; index?: number | undefined } = { run: 0, index }
-    let backend = ledgerBackend(base, { ledgers: scope.ledgers, budgets: scope.budgets, priceOf, runOf: () => tag })
+    // Without prices no call is priced: no price lookups per call.
+    let backend = ledgerBackend(base, { ledgers: scope.ledgers, budgets: scope.budgets, priceOf: priced ? priceOf : undefined, runOf: () => tag })
     if (scope.store) {
       backend = memoBackend(backend, {
         store: scope.store,

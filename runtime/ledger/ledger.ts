@@ -210,6 +210,8 @@ export class Ledger {
       addTo(run, entry)
       addTo((run.byAlias[entry.alias] ??= emptySpend()), entry)
     }
+    // Not iterated when empty: iterating a Set makes an iterator object, per call.
+    if (this.#listeners.size === 0) return
     for (const listener of this.#listeners) {
       try {
         listener(entry)
