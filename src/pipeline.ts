@@ -28,6 +28,9 @@ import { modulePaths } from './module-paths.js'
 import { describe } from './parameter.js'
 import type { PipelineServices } from './services.js'
 
+/** The options of a call that passed none (frozen: shared by every such call). */
+const noOptions: RunOptions = Object.freeze({})
+
 /** Options of `module.bind()`. */
 export interface BindOptions {
   /** Endpoint objects by alias: `{ fast: openai({ model: 'gpt-4o-mini' }), smart: simulated() }`. */
@@ -298,8 +301,10 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
     const observer = await observersOf(runOptions, scope)
     return runModule(module, args, backend, { ...runOptions, observer, index }, keepTape, scheduling, (run) => (tag.run = run.number))
   }
+  /** The scope of a run without options (the usual `await pipeline(...)`), made once: it never changes. */
+  let plainScope: CallScope | undefined
   const single = async (args: In, runOptions: RunOptions, keepTape: boolean) => {
-    const scope = scopeOf(runOptions, 'run')
+    const scope = runOptions === noOptions ? (plainScope ??= scopeOf(noOptions, 'run')) : scopeOf(runOptions, 'run')
     await scope.store?.open?.()
     try {
       return await execute(args, runOptions, keepTape, scope, undefined)
@@ -307,7 +312,7 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
       await writeProfile(runOptions, scope)
     }
   }
-  const runOnce = async (args: In, runOptions: RunOptions = {}): Promise<Awaited<Out>> =>
+  const runOnce = async (args: In, runOptions: RunOptions = noOptions): Promise<Awaited<Out>> =>
     (await single(args, runOptions, runOptions.record ?? module.training)).value
   const settle = (args: In, index: number, runOptions: RunOptions, scope: CallScope): Promise<Settled<Awaited<Out>>> =>
     execute(args, runOptions, runOptions.record ?? module.training, scope, index).then(
