@@ -19,7 +19,7 @@ import { kb, ms, ratio, signed, table, us, verdict } from './lib/report.js'
 import { median, pairedDifference, pairedRatio, range } from './lib/stats.js'
 import { s1, s1Latency } from './scenarios/s1-extract-compare.js'
 import { S2_DOCS, s2, s2Latency } from './scenarios/s2-map-reduce.js'
-import { S4_STEPS, s4, s4Latency } from './scenarios/s4-chain.js'
+import { S4_STEPS, s4, s4Latency, s4Timed } from './scenarios/s4-chain.js'
 import { s4Simulated } from './scenarios/s4-simulated.js'
 import { shapes, synthetic, tracedNodes } from './scenarios/synthetic.js'
 import { prioritySection, s3Section, soakSection, type Section } from './under-limits.js'
@@ -138,6 +138,21 @@ async function sideBySide(): Promise<void> {
       notes.push(
         `S4 per step: median paired wall difference ${signed(us(perStepUs), perStepUs)}; difference of medians ${us(((r4.plaitMedian - r4.baselineMedian) * 1000) / S4_STEPS)}; client CPU added ${signed(us(perStepCpuUs), perStepCpuUs)}/step.`,
       )
+      // The same chain with a timing fetch on both sides: the client's own time (wall minus time
+      // inside fetch) per repetition, without the server's latency and its wander.
+      const timed = s4Timed(server.url)
+      const r4t = await measure('S4 chain, client time', timed.contender, CHAIN_REPS)
+      const clientTime = (walls: number[], inFetch: number[]) => walls.map((wall, index) => wall - inFetch[inFetch.length - walls.length + index]!)
+      const [plaitClient, baselineClient] = [clientTime(r4t.plait, timed.inFetch.plait), clientTime(r4t.baseline, timed.inFetch.baseline)]
+      const perStepClientUs = (pairedDifference(plaitClient, baselineClient) * 1000) / S4_STEPS
+      rows.push([
+        `S4 chain, client time: the same runs with a timing fetch on both sides, wall minus time inside fetch`,
+        `${ms(median(plaitClient))} (${us((median(plaitClient) * 1000) / S4_STEPS)}/step)`,
+        `${ms(median(baselineClient))} (${us((median(baselineClient) * 1000) / S4_STEPS)}/step)`,
+        ratio(median(plaitClient) / median(baselineClient)),
+        `${signed(us(perStepClientUs), perStepClientUs)}/step added (target < ${TARGETS.chainStepUs} µs)`,
+        verdict(perStepClientUs < TARGETS.chainStepUs),
+      ])
       progress(`S4: baseline alone in a fresh process, ${CHAIN_REPS} repetitions`)
       compareAlone('S4 chain', r4, (await baselineAlone(server.url, CHAIN_REPS, ['s4']))['s4'])
 

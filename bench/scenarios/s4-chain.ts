@@ -2,7 +2,7 @@
  * S4, a chain: 20 dependent calls on `fast` with a small latency (5 ms), so that what plait adds
  * per step (graph node, scheduling, limiter, endpoint wrapper) is visible next to the request.
  */
-import type OpenAI from 'openai'
+import OpenAI from 'openai'
 import { LLMInference, Module } from 'plait'
 import { openai } from 'plait/endpoints'
 import type { Contender } from '../lib/interleave.js'
@@ -36,4 +36,39 @@ export function s4(baseURL: string, client: OpenAI, moduleClass: typeof Chain = 
   const pipeline = new moduleClass().bind({ endpoints: { fast: openai({ model: 'fast', baseURL, apiKey: 'bench', maxConcurrent: 8 }) } })
   const text = sampleDoc(7)
   return { plait: () => pipeline(text), baseline: () => chain(client, text) }
+}
+
+/** Milliseconds each repetition spent inside `fetch` (request sent → response headers), per side. */
+export interface TimeInFetch {
+  plait: number[]
+  baseline: number[]
+}
+
+/**
+ * S4 with the same timing `fetch` on both sides (the SDK's `fetch` option; `openai()` passes it to
+ * its client), for the client-time measure: a repetition's wall time minus its time inside
+ * `fetch` is the client's own time, without the server's latency, which wanders by more than
+ * plait adds. Each side's repetition pushes its time inside `fetch` to `inFetch`.
+ */
+export function s4Timed(baseURL: string): { contender: Contender<string>; inFetch: TimeInFetch } {
+  let current = 0
+  const timedFetch: typeof fetch = async (input, init) => {
+    const started = performance.now()
+    try {
+      return await fetch(input, init)
+    } finally {
+      current += performance.now() - started
+    }
+  }
+  const client = new OpenAI({ baseURL, apiKey: 'bench', maxRetries: 0, fetch: timedFetch })
+  const pipeline = new Chain().bind({ endpoints: { fast: openai({ model: 'fast', baseURL, apiKey: 'bench', maxConcurrent: 8, fetch: timedFetch }) } })
+  const text = sampleDoc(7)
+  const inFetch: TimeInFetch = { plait: [], baseline: [] }
+  const timed = (side: keyof TimeInFetch, run: () => Promise<string>) => async () => {
+    current = 0
+    const output = await run()
+    inFetch[side].push(current)
+    return output
+  }
+  return { contender: { plait: timed('plait', () => pipeline(text)), baseline: timed('baseline', () => chain(client, text)) }, inFetch }
 }
