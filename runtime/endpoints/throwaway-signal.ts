@@ -34,6 +34,7 @@ export class ThrowawaySignal implements AbortWatcher {
     setMaxListeners(0, this.controller.signal)
     this.uses = 0
     this.pending = 0
+    // Set before watching: an already aborted caller calls `aborted()` at once.
     this.following = undefined
     this.following = watchAbort(caller, this)
   }
