@@ -1,7 +1,8 @@
 /**
  * Side-by-side timing: a warm-up of both sides, then repetitions interleaved plait, baseline,
  * plait, baseline, … so that drift (timers, JIT, sockets) hits both alike. A full GC before each
- * sample keeps one side's garbage from being collected on the other's clock.
+ * sample keeps one side's garbage from being collected on the other's clock (`BENCH_NO_GC=1`
+ * leaves it out, to see what it costs each side).
  */
 import { fullGc } from './gc.js'
 
@@ -21,7 +22,7 @@ export interface Samples {
 
 /** One timed sample after a full GC: wall and this process's CPU time (ms), and what `body` returned. */
 export async function time<T>(body: () => Promise<T>): Promise<{ wall: number; cpu: number; value: T }> {
-  fullGc()
+  if (process.env['BENCH_NO_GC'] === undefined) fullGc()
   const cpu = process.cpuUsage()
   const started = performance.now()
   const value = await body()

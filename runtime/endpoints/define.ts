@@ -11,7 +11,6 @@ import { estimateTokens, usedTokens } from '../limits/estimate.js'
 import { Limiter, type AdmissionOutcome, type LimiterAdmission } from '../limits/limiter.js'
 import { normalizeLimits, type EndpointLimitOptions } from '../limits/options.js'
 import { onAbort, watchAbort, type AbortWatcher } from './abort.js'
-import { throwawaySignal, type ThrowawaySignal } from './throwaway-signal.js'
 import { displayURL } from './redact.js'
 import { show } from './show.js'
 
@@ -36,14 +35,6 @@ export interface DefineEndpointOptions extends EndpointLimitOptions {
   baseURL?: string
   /** Sends one request; must stop when `options.signal` aborts. */
   complete: (request: CompletionRequest, options: CompleteOptions) => Promise<CompletionResult>
-  /**
-   * Whether `complete` gets a throwaway signal (aborted with the caller's reason) rather than the
-   * caller's signal, which a whole run shares. Set it when `complete` hands the signal to code
-   * that adds an abort listener and never removes it (the `openai` SDK does): a throwaway signal
-   * is shared by at most 32 requests of one caller signal, so such listeners cannot pile up.
-   * Default false; with `timeoutMs` every request gets a signal of its own anyway.
-   */
-  throwawaySignals?: boolean
 }
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom')
@@ -111,7 +102,7 @@ export function defineEndpoint(options: DefineEndpointOptions): Endpoint {
   const { maxConcurrent, rpm, tpm, burst, timeoutMs, adaptive } = limits
   const limiter = new Limiter({ maxConcurrent, rpm, tpm, burstRequests: burst?.requests, burstTokens: burst?.tokens, adaptive })
 
-  const core: RequestCore = { complete, label, where, timeoutMs, limiter, throwawaySignals: options.throwawaySignals === true }
+  const core: RequestCore = { complete, label, where, timeoutMs, limiter }
   const checkSignal = (signal: unknown, method: string): string | undefined =>
     signal instanceof AbortSignal ? undefined : `Expected \`options.signal\` of ${label}.${method}() to be an AbortSignal, got ${show(signal)}`
   const checkPriority = (priority: unknown, method: string): string | undefined =>
@@ -243,8 +234,6 @@ interface RequestCore {
   readonly where: string
   readonly timeoutMs: number | undefined
   readonly limiter: Limiter
-  /** Whether requests get throwaway signals (see `DefineEndpointOptions.throwawaySignals`). */
-  readonly throwawaySignals: boolean
 }
 
 const outcomeOf = (error: unknown): AdmissionOutcome => (error instanceof EndpointError && error.status === 429 && error.retryable ? 'rate-limited' : 'failed')
@@ -278,7 +267,6 @@ class PendingRequest implements AbortWatcher {
   declare watching: Set<unknown> | undefined
   declare timer: ReturnType<typeof setTimeout> | undefined
   declare controller: AbortController | undefined
-  declare throwaway: ThrowawaySignal | undefined
   declare resolve: (result: CompletionResult) => void
   declare reject: (error: unknown) => void
 
@@ -290,7 +278,6 @@ class PendingRequest implements AbortWatcher {
     this.watching = undefined
     this.timer = undefined
     this.controller = undefined
-    this.throwaway = undefined
     this.resolve = unset
     this.reject = unset
   }
@@ -302,12 +289,10 @@ class PendingRequest implements AbortWatcher {
     if (timeoutMs !== undefined) {
       this.controller = new AbortController()
       this.timer = setTimeout(timerFor(this), timeoutMs)
-    } else if (this.core.throwawaySignals) {
-      this.throwaway = throwawaySignal(this.signal)
     }
     let inner: Promise<CompletionResult>
     try {
-      const signal = this.controller !== undefined ? this.controller.signal : this.throwaway !== undefined ? this.throwaway.signal : this.signal
+      const signal = this.controller !== undefined ? this.controller.signal : this.signal
       inner = Promise.resolve(this.core.complete(request, { signal }))
     } catch (error) {
       inner = Promise.reject(error)
@@ -360,9 +345,6 @@ class PendingRequest implements AbortWatcher {
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.watching?.delete(this)
     this.watching = undefined
-    const throwaway = this.throwaway
-    this.throwaway = undefined
-    throwaway?.release()
   }
 }
 

@@ -6,6 +6,7 @@ import { defineEndpoint } from './define.js'
 import { toEndpointError } from './openai-errors.js'
 import type { ChatCompletion } from 'openai/resources/chat/completions'
 import { fromChatCompletion, toChatCompletionBody } from './openai-request.js'
+import { RequestSignal } from './request-signal.js'
 import { createRedactor, displayURL, secretHeaderValues } from './redact.js'
 import { show } from './show.js'
 
@@ -152,19 +153,21 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
   const send = ({ sdk, client }: Loaded, request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> => {
     signal.throwIfAborted()
     const body = toChatCompletionBody(model, request)
+    // The SDK gets a signal of the request's own that follows `signal` (see RequestSignal).
+    const requestSignal = new RequestSignal(signal)
     const failed = (error: unknown): never => {
+      requestSignal.done()
       throw toEndpointError(error, { sdk, signal, where, redact, timeoutMs: sdkTimeoutMs })
     }
     let reply: Promise<ChatCompletion>
     try {
-      // `signal` is a throwaway one (`throwawaySignals` below): the SDK adds an abort listener to
-      // it per request and never removes it.
-      reply = client.chat.completions.create(body, { signal })
+      reply = client.chat.completions.create(body, { signal: requestSignal.asSignal() })
     } catch (error) {
       return failed(error)
     }
     return reply.then(
       (completion) => {
+        requestSignal.done()
         const result = fromChatCompletion(completion, model)
         if ('reason' in result) {
           throw new EndpointError(`${where}: Expected a reply with text, but ${redact(result.reason)}`, { retryable: false })
@@ -180,7 +183,6 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
     kind: 'openai',
     model,
     baseURL: shownURL,
-    throwawaySignals: true,
     complete(request, { signal }) {
       try {
         signal.throwIfAborted()

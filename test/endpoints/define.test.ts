@@ -187,62 +187,8 @@ describe('schedule()', () => {
   })
 })
 
-describe('defineEndpoint({ throwawaySignals })', () => {
-  it('gives requests a throwaway signal that aborts with the caller\'s reason', async () => {
-    const seen: AbortSignal[] = []
-    const started = deferred()
-    const endpoint = defineEndpoint({
-      kind: 'k',
-      model: 'm',
-      throwawaySignals: true,
-      complete: (_request, { signal }) => {
-        seen.push(signal)
-        started.resolve()
-        return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))
-      },
-    })
-    const caller = new AbortController()
-    const first = endpoint.send(request, { signal: caller.signal })
-    const second = endpoint.complete(request, { signal: caller.signal })
-    await started.promise
-    expect(seen).toHaveLength(2)
-    expect(seen[0]).not.toBe(caller.signal)
-    const reason = new Error('stop')
-    caller.abort(reason)
-    await expect(first).rejects.toBe(reason)
-    await expect(second).rejects.toBe(reason)
-    expect(seen.map((signal) => signal.reason)).toEqual([reason, reason])
-  })
-
-  it('shares one throwaway signal among at most 32 requests of a caller signal, and lets a used-up one go', async () => {
-    const seen: AbortSignal[] = []
-    const endpoint = defineEndpoint({
-      kind: 'k',
-      model: 'm',
-      maxConcurrent: 100,
-      throwawaySignals: true,
-      complete: async (_request, { signal }) => {
-        seen.push(signal)
-        // What the openai SDK does: a listener per request, never removed.
-        signal.addEventListener('abort', () => {}, { once: true })
-        return { text: '', model: 'm' }
-      },
-    })
-    const caller = new AbortController()
-    const other = new AbortController()
-    await Promise.all(Array.from({ length: 70 }, () => endpoint.complete(request, { signal: caller.signal })))
-    await endpoint.complete(request, { signal: other.signal })
-    const distinct = [...new Set(seen.slice(0, 70))]
-    expect(distinct).toHaveLength(3)
-    expect(seen.slice(0, 70).map((signal) => distinct.indexOf(signal))).toEqual([...Array(32).fill(0), ...Array(32).fill(1), ...Array(6).fill(2)])
-    expect(distinct).not.toContain(seen[70])
-    // The two used-up signals no longer follow the caller: aborting it aborts only the current one.
-    caller.abort(new Error('stop'))
-    expect(distinct.map((signal) => signal.aborted)).toEqual([false, false, true])
-    expect(seen[70]!.aborted).toBe(false)
-  })
-
-  it('passes the caller\'s signal through without it', async () => {
+describe('defineEndpoint() signals', () => {
+  it('passes the caller\'s signal to `complete` (no timeoutMs)', async () => {
     let given: AbortSignal | undefined
     const endpoint = defineEndpoint({ kind: 'k', model: 'm', complete: async (_request, { signal }) => ((given = signal), { text: '', model: 'm' }) })
     const caller = new AbortController()

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { EndpointError, openai, type CompletionRequest } from '../../runtime/endpoints/index.js'
 import { startMockOpenAIServer, type MockOpenAIServer } from '../support/openai-server.js'
@@ -138,6 +139,20 @@ describe('openai endpoint over HTTP', () => {
     expect(error).toMatchObject({ name: 'AbortError' })
     await waitUntil(() => server.log[0]!.clientClosed, { message: 'the server to see the client close' })
     expect(server.stats.inFlight).toBe(0)
+  })
+
+  it('leaves no listeners behind on the caller\'s signal, however many requests share it', async () => {
+    const caller = new AbortController()
+    const ep = endpoint({ maxConcurrent: 100 })
+    await Promise.all(Array.from({ length: 60 }, () => ep.complete(request, { signal: caller.signal })))
+    // One listener for all of them (plait's own, see runtime/endpoints/abort.ts), not one per request.
+    expect(getEventListeners(caller.signal, 'abort').length).toBeLessThanOrEqual(1)
+    server.setHandler(() => ({ hang: true }))
+    const pending = ep.complete(request, { signal: caller.signal })
+    await waitUntil(() => server.stats.inFlight === 1)
+    caller.abort(new Error('stop'))
+    await expect(pending).rejects.toThrow('stop')
+    await waitUntil(() => server.log.at(-1)!.clientClosed, { message: 'the server to see the client close' })
   })
 
   it('rejects with a custom abort reason as given', async () => {
