@@ -8,7 +8,9 @@
  * `create()`: building the graph and the first call's way down), `reply → next request` (a
  * `create()` resolved → the next one called: the way back up and down again), `end` (last
  * `create()` resolved → run resolved), and the SDK's own and the server's parts for comparison.
- * Interleaved pairs with a full GC and 10 ms of quiet before each repetition, as `npm run bench`.
+ * Interleaved pairs with a full GC and 10 ms of quiet before each repetition, as `npm run bench`,
+ * after 3 untimed pairs (`S4_WARMUP=400` runs 400: whether plait's code just had too few calls to
+ * be optimized; it made no difference).
  * With `profile`, a CPU profile (10 µs sampling) of plait's `start` or `reply → next request`
  * windows, by function, self and inclusive.
  */
@@ -57,7 +59,7 @@ try {
   const pipeline = new Chain().bind({ endpoints: { fast: openai({ model: 'fast', baseURL: server.url, apiKey: 'bench', maxConcurrent: 8, fetch: timedFetch }) } })
   const text = sampleDoc(7)
   const sides = { plait: () => pipeline(text), baseline: () => chain(client, text) }
-  for (let round = 0; round < 3; round++) for (const run of Object.values(sides)) await run()
+  for (let round = 0; round < Number(process.env['S4_WARMUP'] ?? 3); round++) for (const run of Object.values(sides)) await run()
   const session = new Session()
   session.connect()
   if (profileWindow !== 'none') {
