@@ -205,6 +205,8 @@ const numbered = /_\d+$/
 const dynamicKinds = new Set<NodeKind>(['derive', 'cond', 'map', 'effect', 'await'])
 
 let runCounter = 0
+/** Nodes that may run at once before the run's signal takes any number of listeners (Node warns past 10). */
+const MANY_RUNNING = 8
 const now = () => performance.now()
 
 /**
@@ -235,6 +237,9 @@ export class Run<Services = unknown> {
   private declare readonly idCounts: Map<string, number>
   private declare readonly moduleStack: string[]
   private declare unsettled: number
+  /** Nodes running now (see `start`): past a few, the run's signal takes any number of listeners. */
+  private declare running: number
+  private declare liftedListenerLimit: boolean
   private declare sealed: boolean
   private declare onIdle: (() => void) | undefined
   private declare readonly onNode: ((record: NodeRecord) => void) | undefined
@@ -265,6 +270,8 @@ export class Run<Services = unknown> {
     this.idCounts = new Map()
     this.moduleStack = ['']
     this.unsettled = 0
+    this.running = 0
+    this.liftedListenerLimit = false
     this.sealed = false
     this.onIdle = undefined
     this.onNode = options.onNode
@@ -275,8 +282,6 @@ export class Run<Services = unknown> {
     this.ready = []
     this.readyHead = 0
     this.draining = false
-    // Every in-flight call of a wide run listens to this signal.
-    setMaxListeners(0, this.controller.signal)
     const signal = options.signal
     if (signal?.aborted) this.abort(signal.reason)
     else if (signal) {
@@ -512,6 +517,14 @@ export class Run<Services = unknown> {
       return
     }
     node.state = 'running'
+    // Code running in a node may listen to the run's signal (a custom endpoint's `fetch`, a
+    // loss), so a wide run would pass Node's limit of 10 listeners and warn of a leak that is
+    // not one. Lifted once more than a few nodes run at once, not for every run: it costs more
+    // than building a small run's nodes.
+    if (++this.running > MANY_RUNNING && !this.liftedListenerLimit) {
+      this.liftedListenerLimit = true
+      setMaxListeners(0, this.controller.signal)
+    }
     if (this.recording) node.startedAt = now()
     const inputs = node.spec.inputs
     const values = new Array<unknown>(inputs.length)
@@ -577,6 +590,7 @@ export class Run<Services = unknown> {
   private complete(node: RunNode, value: unknown): void {
     if (node.state !== 'running') return
     node.state = 'done'
+    this.running--
     node.value = value
     if (this.recording) node.endedAt = now()
     const dependents = node.dependents
@@ -604,6 +618,7 @@ export class Run<Services = unknown> {
   private fail(node: RunNode, cause: unknown): void {
     if (node.state !== 'running') return
     node.state = 'failed'
+    this.running--
     if (this.recording) node.endedAt = now()
     const aborted = this.failure !== undefined
     node.error = aborted || cause instanceof NodeError || cause instanceof TraceError ? cause : this.nodeError(node, cause)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { LLMInference, Module, NodeError, type NodeRecord } from 'plait'
-import { simulated, type CompletionRequest } from 'plait/endpoints'
+import { defineEndpoint, simulated, type CompletionRequest } from 'plait/endpoints'
 
 const userText = (request: CompletionRequest) => request.messages.at(-1)!.content
 const systemText = (request: CompletionRequest) => request.messages.find((message) => message.role === 'system')?.content ?? ''
@@ -162,6 +162,46 @@ describe('dataflow scheduling', () => {
     const kinds = module.graph('x').nodes.map((node) => node.kind)
     expect(kinds).toContain('derive')
     expect(kinds).toContain('select')
+  })
+})
+
+describe("the run's signal", () => {
+  /** A custom endpoint that listens to each request's signal, as one passing it to `fetch` would. */
+  const listening = () =>
+    defineEndpoint({
+      kind: 'listening',
+      model: 'm',
+      maxConcurrent: 100,
+      complete: (request, { signal }) =>
+        new Promise((resolve) => {
+          const stop = () => resolve({ text: '', model: 'm' })
+          signal.addEventListener('abort', stop, { once: true })
+          setTimeout(() => {
+            signal.removeEventListener('abort', stop)
+            resolve({ text: userText(request), model: 'm' })
+          }, 20)
+        }),
+    })
+
+  class Wide extends Module<[count: number], string[]> {
+    step = new LLMInference({ alias: 'main' })
+    forward(count: number): string[] {
+      return Array.from({ length: count }, (_, index) => this.step(`item ${index}`))
+    }
+  }
+
+  it.each([3, 40])('takes a listener from each of %i calls running at once without a leak warning', async (count) => {
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    try {
+      const pipeline = new Wide().bind({ endpoints: { main: listening() } })
+      expect(await pipeline(count)).toHaveLength(count)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    } finally {
+      process.off('warning', onWarning)
+    }
+    expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([])
   })
 })
 
