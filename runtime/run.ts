@@ -9,6 +9,7 @@
 import type { Graph, GraphModule, GraphNode, GraphParameter, NodeKind, OutputShape, JsonValue } from '../src/graph/types.js'
 import { setMaxListeners } from 'node:events'
 import { enterRun, leaveRun } from './context.js'
+import { abortOwned, ownedController } from './endpoints/abort.js'
 import { NodeError, TraceError } from './errors.js'
 import { futureFor, isFuture, materialize } from './future.js'
 import { captureCallSite, resolveCallSite, type CallSite } from './location.js'
@@ -226,7 +227,8 @@ export class Run<Services = unknown> {
   declare readonly mode: 'execute' | 'trace'
   declare readonly services: Services
   declare readonly nodes: RunNode[]
-  declare readonly controller: AbortController
+  /** Aborted through `abortOwned` only (see `ownedController`). */
+  private declare readonly controller: AbortController
   /** The last side effect of the run: the next one waits for it (program order). */
   declare lastEffect: RunNode | undefined
   /** The first failure: a NodeError, the error `forward()` threw, or the abort reason. */
@@ -263,7 +265,7 @@ export class Run<Services = unknown> {
     this.mode = options.mode
     this.services = options.services
     this.nodes = []
-    this.controller = new AbortController()
+    this.controller = ownedController()
     this.lastEffect = undefined
     this.failure = undefined
     this.scope = undefined
@@ -660,7 +662,7 @@ export class Run<Services = unknown> {
   abort(reason: unknown): void {
     if (this.failure !== undefined) return
     this.failure = reason ?? new Error('The run was aborted.')
-    this.controller.abort(this.failure)
+    abortOwned(this.controller, this.failure)
     for (const node of this.nodes) if (node.state === 'waiting') this.cancel(node)
   }
 

@@ -14,6 +14,9 @@ export interface AbortWatcher {
 
 const waiting = new WeakMap<AbortSignal, Set<AbortCallback | AbortWatcher>>()
 
+/** Signals of {@link ownedController}s: their waiters are told by {@link abortOwned}, without a listener. */
+const owned = new WeakSet<AbortSignal>()
+
 const noop = (): void => {}
 
 /**
@@ -60,26 +63,52 @@ export function watchAbort(signal: AbortSignal, watcher: AbortWatcher): Set<unkn
   return set
 }
 
-/** The callbacks waiting for `signal`, with its one real listener added on first use. */
+/**
+ * An `AbortController` whose waiters (`onAbort`, `watchAbort`) need no `abort` listener on its
+ * signal: adding the first listener to a signal costs more than the rest of a small run's start
+ * on Node (≈ 30 µs cold). Abort it with {@link abortOwned} only: `controller.abort()` alone would
+ * not tell them. Other listeners of its signal work as usual.
+ *
+ * @example
+ * ```ts
+ * const controller = ownedController()
+ * onAbort(controller.signal, (reason) => console.log('stopped', reason))
+ * abortOwned(controller, new Error('cancelled'))
+ * ```
+ */
+export function ownedController(): AbortController {
+  const controller = new AbortController()
+  owned.add(controller.signal)
+  return controller
+}
+
+/** Aborts an {@link ownedController} with `reason` and tells its waiters. */
+export function abortOwned(controller: AbortController, reason: unknown): void {
+  if (controller.signal.aborted) return
+  controller.abort(reason)
+  notify(controller.signal)
+}
+
+/** The callbacks waiting for `signal`, with its one real listener added on first use (none for an owned signal). */
 function waitersOf(signal: AbortSignal): Set<AbortCallback | AbortWatcher> {
   let callbacks = waiting.get(signal)
   if (callbacks === undefined) {
-    const created = new Set<AbortCallback | AbortWatcher>()
-    callbacks = created
-    waiting.set(signal, created)
-    signal.addEventListener(
-      'abort',
-      () => {
-        waiting.delete(signal)
-        const reason: unknown = signal.reason
-        for (const each of created) {
-          if (typeof each === 'function') each(reason)
-          else each.aborted(reason)
-        }
-        created.clear()
-      },
-      { once: true },
-    )
+    callbacks = new Set<AbortCallback | AbortWatcher>()
+    waiting.set(signal, callbacks)
+    if (!owned.has(signal)) signal.addEventListener('abort', () => notify(signal), { once: true })
   }
   return callbacks
+}
+
+/** Tells the waiters of an aborted `signal`, once. */
+function notify(signal: AbortSignal): void {
+  const callbacks = waiting.get(signal)
+  if (callbacks === undefined) return
+  waiting.delete(signal)
+  const reason: unknown = signal.reason
+  for (const each of callbacks) {
+    if (typeof each === 'function') each(reason)
+    else each.aborted(reason)
+  }
+  callbacks.clear()
 }
