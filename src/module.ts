@@ -57,11 +57,14 @@ export class Module<In extends unknown[] = any[], Out = any> {
   declare readonly [recordsCallSite]?: boolean
 
   constructor() {
-    const callable = (...args: unknown[]) => callModule(callable as unknown as Module, args)
+    // Named after the class as it is made (a computed key names the function): redefining `name`
+    // or deleting `length` afterwards would turn every module into a slow dictionary-mode object,
+    // and each of its fields into a hash lookup on every call.
+    const name = new.target.name
+    const callable = { [name]: (...args: unknown[]) => callModule(callable as unknown as Module, args) }[name]!
     Object.setPrototypeOf(callable, new.target.prototype)
-    // A function's own `length` would hide containers' `length` getters; `name` shows the class.
-    delete (callable as { length?: number }).length
-    Object.defineProperty(callable, 'name', { value: new.target.name, configurable: true })
+    // A function's own `length` would hide a container's `length` getter: only those pay for deleting it.
+    if ('length' in new.target.prototype) delete (callable as { length?: number }).length
     Object.defineProperty(callable, state, { value: { training: false } })
     // Fields of subclasses are defined on the callable, which becomes `this` for them.
     return callable as unknown as Module<In, Out>
