@@ -39,6 +39,51 @@ export interface DefineEndpointOptions extends EndpointLimitOptions {
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom')
 
+/** Where an endpoint keeps its limiter, for the getters of `endpointPrototype`. */
+const limiterKey = Symbol('plait.limiter')
+
+type WithLimiter = Endpoint & { [limiterKey]: Limiter }
+
+/**
+ * What every endpoint made here shares: the live limits and load, and how it prints (only
+ * `describe()`, its limits and load: never its options).
+ */
+const endpointPrototype: object = Object.defineProperties(
+  {},
+  {
+    effectiveLimits: {
+      get(this: WithLimiter) {
+        return this[limiterKey].effective
+      },
+      configurable: true,
+    },
+    load: {
+      get(this: WithLimiter) {
+        const limiter = this[limiterKey]
+        return { inFlight: limiter.inFlight, queued: limiter.queued }
+      },
+      configurable: true,
+    },
+    toJSON: {
+      value(this: Endpoint) {
+        return this.describe()
+      },
+    },
+    toString: {
+      value(this: Endpoint) {
+        const { kind, model } = this.describe()
+        return `Endpoint(${kind}:${model})`
+      },
+    },
+    [inspectSymbol]: {
+      value(this: Endpoint, _depth: number, inspectOptions: unknown, inspect?: (value: unknown, options?: unknown) => string) {
+        const shown = { ...this.describe(), limits: this.limits, effectiveLimits: this.effectiveLimits, load: this.load }
+        return `Endpoint ${inspect === undefined ? JSON.stringify(shown) : inspect(shown, inspectOptions)}`
+      },
+    },
+  },
+)
+
 /** Runs `callback` after the I/O of this turn of the event loop (`setImmediate` where there is one). */
 const afterIO: (callback: () => void) => void =
   typeof setImmediate === 'function' ? (callback) => void setImmediate(callback) : (callback) => void setTimeout(callback, 0)
@@ -110,12 +155,12 @@ export function defineEndpoint(options: DefineEndpointOptions): Endpoint {
       ? undefined
       : `Expected \`options.priority\` of ${label}.${method}() to be a finite number, got ${show(priority)}`
 
-  const endpoint: Endpoint = {
+  // Its getters and printing live on a shared prototype: accessors of its own (one closure each
+  // per endpoint) would put the object in V8's slow dictionary mode, and every call reads it.
+  const endpoint = {
+    __proto__: endpointPrototype,
     isPlaitEndpoint: true,
     limits,
-    get effectiveLimits() {
-      return limiter.effective
-    },
     describe: () => description,
     complete(request, callOptions) {
       const problem = checkSignal(callOptions?.signal, 'complete')
@@ -176,10 +221,7 @@ export function defineEndpoint(options: DefineEndpointOptions): Endpoint {
       const admission = limiter.tryAcquire(0)
       return admission === undefined ? limiter.acquire(0, signal, scheduleOptions.priority).then(run) : run(admission)
     },
-    get load() {
-      return { inFlight: limiter.inFlight, queued: limiter.queued }
-    },
-  }
+  } as Omit<Endpoint, 'effectiveLimits' | 'load'> as Endpoint
 
   const ownComplete = endpoint.complete
 
@@ -214,16 +256,7 @@ export function defineEndpoint(options: DefineEndpointOptions): Endpoint {
     )
   }
 
-  Object.defineProperties(endpoint, {
-    toJSON: { value: () => endpoint.describe() },
-    toString: { value: () => `Endpoint(${kind}:${model})` },
-    [inspectSymbol]: {
-      value: (_depth: number, inspectOptions: unknown, inspect?: (value: unknown, options?: unknown) => string) => {
-        const shown = { ...endpoint.describe(), limits, effectiveLimits: endpoint.effectiveLimits, load: endpoint.load }
-        return `Endpoint ${inspect === undefined ? JSON.stringify(shown) : inspect(shown, inspectOptions)}`
-      },
-    },
-  })
+  Object.defineProperty(endpoint, limiterKey, { value: limiter })
   return endpoint
 }
 
