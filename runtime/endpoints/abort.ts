@@ -14,9 +14,6 @@ export interface AbortWatcher {
 
 const waiting = new WeakMap<AbortSignal, Set<AbortCallback | AbortWatcher>>()
 
-/** Signals of {@link ownedController}s: their waiters are told by {@link abortOwned}, without a listener. */
-const owned = new WeakSet<AbortSignal>()
-
 const noop = (): void => {}
 
 /**
@@ -78,7 +75,8 @@ export function watchAbort(signal: AbortSignal, watcher: AbortWatcher): Set<unkn
  */
 export function ownedController(): AbortController {
   const controller = new AbortController()
-  owned.add(controller.signal)
+  // Its set of waiters from the start: `waitersOf` then never adds a listener for it.
+  waiting.set(controller.signal, new Set())
   return controller
 }
 
@@ -89,13 +87,13 @@ export function abortOwned(controller: AbortController, reason: unknown): void {
   notify(controller.signal)
 }
 
-/** The callbacks waiting for `signal`, with its one real listener added on first use (none for an owned signal). */
+/** The callbacks waiting for `signal`, with its one real listener added on first use (an owned signal has its set already). */
 function waitersOf(signal: AbortSignal): Set<AbortCallback | AbortWatcher> {
   let callbacks = waiting.get(signal)
   if (callbacks === undefined) {
     callbacks = new Set<AbortCallback | AbortWatcher>()
     waiting.set(signal, callbacks)
-    if (!owned.has(signal)) signal.addEventListener('abort', () => notify(signal), { once: true })
+    signal.addEventListener('abort', () => notify(signal), { once: true })
   }
   return callbacks
 }
