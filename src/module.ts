@@ -61,7 +61,12 @@ export class Module<In extends unknown[] = any[], Out = any> {
     // or deleting `length` afterwards would turn every module into a slow dictionary-mode object,
     // and each of its fields into a hash lookup on every call.
     const name = new.target.name
-    const callable = { [name]: (...args: unknown[]) => callModule(callable as unknown as Module, args) }[name]!
+    // The call site is captured right here, in the function the user called: V8's cost grows with
+    // each frame it walks (see captureCallSite), and this is the frame just above the user's line.
+    const callable = {
+      [name]: (...args: unknown[]) =>
+        callModule(callable as unknown as Module, args, (callable as unknown as Module)[recordsCallSite] === true ? captureCallSite(callable) : undefined),
+    }[name]!
     Object.setPrototypeOf(callable, new.target.prototype)
     // A function's own `length` would hide a container's `length` getter: only those pay for deleting it.
     if ('length' in new.target.prototype) delete (callable as { length?: number }).length
@@ -286,11 +291,10 @@ export function modulePath(run: Run<PipelineServices>, module: Module): string {
   return run.services.paths.get(module) ?? `<${module.constructor.name}>`
 }
 
-function callModule(module: Module, args: unknown[]): unknown {
+function callModule(module: Module, args: unknown[], site: CallSite | undefined): unknown {
   const run = currentRun() as Run<PipelineServices> | undefined
   if (!run) throw outsideRunError(module)
-  // Captured here, as close to the user's line as it gets: V8's cost grows with each frame it walks.
-  return module[invoke](run, args, undefined, module[recordsCallSite] === true ? captureCallSite(module) : undefined)
+  return module[invoke](run, args, undefined, site)
 }
 
 /** The error for a module called with no run around it. */
