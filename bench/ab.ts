@@ -10,37 +10,28 @@
  * (each build inside a checkout, so that its imports find node_modules).
  *
  * Each repetition runs the 20-step chain once with each build and once with the SDK baseline, in
- * rotating order, each after a full GC, all with the same timing `fetch`; a side's client time is
+ * rotating order, each after a full GC (as `npm run bench`: `time()` of lib/interleave.ts), all with the same timing `fetch`; a side's client time is
  * its wall time minus its time inside `fetch` (see `s4Timed` in scenarios/s4-chain.ts). Reports
  * medians per step and the medians of the paired differences.
  */
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import OpenAI from 'openai'
-import { fullGc } from './lib/gc.js'
+import { time } from './lib/interleave.js'
 import { startMockServerProcess } from './lib/mock-server.js'
 import { median } from './lib/stats.js'
-import { chat } from './scenarios/baseline-chat.js'
 import { sampleDoc } from './scenarios/docs.js'
+import { chain, S4_STEPS, s4Latency, systemOf, timingFetch } from './scenarios/s4-baseline.js'
 
 const [dirA, dirB, repsText = '100'] = process.argv.slice(2)
 if (dirA === undefined || dirB === undefined) throw new Error('Expected two build directories: npx tsx bench/ab.ts <dirA> <dirB> [reps]')
 const reps = Number(repsText)
-const steps = 20
-const systemOf = (step: number) => `Step ${step + 1}: rewrite the text more plainly.`
 
 type Plait = typeof import('plait')
 type Endpoints = typeof import('plait/endpoints')
 
 let inFetch = 0
-const timedFetch: typeof fetch = async (input, init) => {
-  const started = performance.now()
-  try {
-    return await fetch(input, init)
-  } finally {
-    inFetch += performance.now() - started
-  }
-}
+const timedFetch = timingFetch((ms) => (inFetch += ms))
 
 /** The S4 chain on one build of plait, bound to `baseURL`. */
 async function chainOf(dir: string, baseURL: string): Promise<(text: string) => Promise<string>> {
@@ -48,7 +39,7 @@ async function chainOf(dir: string, baseURL: string): Promise<(text: string) => 
   const { LLMInference, Module } = (await import(url('index'))) as Plait
   const { openai } = (await import(url('endpoints'))) as Endpoints
   class Chain extends Module<[text: string], string> {
-    steps = Array.from({ length: steps }, (_, step) => new LLMInference({ alias: 'fast', system: systemOf(step) }))
+    steps = Array.from({ length: S4_STEPS }, (_, step) => new LLMInference({ alias: 'fast', system: systemOf(step) }))
     forward(text: string): string {
       let value = text
       for (const step of this.steps) value = step(value)
@@ -60,39 +51,33 @@ async function chainOf(dir: string, baseURL: string): Promise<(text: string) => 
 
 const server = await startMockServerProcess()
 try {
-  await server.setLatency({ fast: 5 })
+  await server.setLatency(s4Latency)
   const client = new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0, fetch: timedFetch })
   const sides = {
     a: await chainOf(dirA, server.url),
     b: await chainOf(dirB, server.url),
-    baseline: async (text: string) => {
-      let value = text
-      for (let step = 0; step < steps; step++) value = await chat(client, 'fast', systemOf(step), value)
-      return value
-    },
+    baseline: (text: string) => chain(client, text),
   }
   type Side = keyof typeof sides
   const text = sampleDoc(7)
   const outputs = new Set<string>()
   for (let round = 0; round < 3; round++) for (const run of Object.values(sides)) outputs.add(await run(text))
   if (outputs.size !== 1) throw new Error('The three sides gave different outputs.')
-  const client_: Record<Side, number[]> = { a: [], b: [], baseline: [] }
+  const clientTime: Record<Side, number[]> = { a: [], b: [], baseline: [] }
   const orders: Side[][] = [['a', 'b', 'baseline'], ['b', 'baseline', 'a'], ['baseline', 'a', 'b']]
   for (let rep = 0; rep < reps; rep++) {
     for (const side of orders[rep % 3]!) {
-      fullGc()
       inFetch = 0
-      const started = performance.now()
-      await sides[side](text)
-      client_[side].push(((performance.now() - started - inFetch) * 1000) / steps)
+      const { wall } = await time(() => sides[side](text))
+      clientTime[side].push(((wall - inFetch) * 1000) / S4_STEPS)
     }
   }
-  const paired = (x: Side, y: Side) => median(client_[x].map((value, index) => value - client_[y][index]!))
+  const paired = (x: Side, y: Side) => median(clientTime[x].map((value, index) => value - clientTime[y][index]!))
   const row = (label: string, value: number) => console.log(`${label.padEnd(44)}${value.toFixed(1).padStart(8)} µs/step`)
   console.log(`S4 client time, ${reps} repetitions of each side in rotating order\n  A: ${dirA}\n  B: ${dirB}\n`)
-  row('A, median', median(client_.a))
-  row('B, median', median(client_.b))
-  row('baseline, median', median(client_.baseline))
+  row('A, median', median(clientTime.a))
+  row('B, median', median(clientTime.b))
+  row('baseline, median', median(clientTime.baseline))
   row('A − baseline (median of paired differences)', paired('a', 'baseline'))
   row('B − baseline (median of paired differences)', paired('b', 'baseline'))
   row('B − A (median of paired differences)', paired('b', 'a'))

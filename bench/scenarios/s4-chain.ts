@@ -6,11 +6,10 @@ import OpenAI from 'openai'
 import { LLMInference, Module } from 'plait'
 import { openai } from 'plait/endpoints'
 import type { Contender } from '../lib/interleave.js'
-import { chat } from './baseline-chat.js'
 import { sampleDoc } from './docs.js'
+import { chain, S4_STEPS, systemOf, timingFetch } from './s4-baseline.js'
 
-export const S4_STEPS = 20
-export const systemOf = (step: number) => `Step ${step + 1}: rewrite the text more plainly.`
+export { chain, S4_STEPS, s4Latency, systemOf } from './s4-baseline.js'
 
 export class Chain extends Module<[text: string], string> {
   steps = Array.from({ length: S4_STEPS }, (_, step) => new LLMInference({ alias: 'fast', system: systemOf(step) }))
@@ -21,15 +20,6 @@ export class Chain extends Module<[text: string], string> {
     return value
   }
 }
-
-/** The hand-written equivalent: one await after another. */
-export async function chain(client: OpenAI, text: string): Promise<string> {
-  let value = text
-  for (let step = 0; step < S4_STEPS; step++) value = await chat(client, 'fast', systemOf(step), value)
-  return value
-}
-
-export const s4Latency = { fast: 5 }
 
 /** The scenario's two sides; `moduleClass` is the traced class by default, or its compiled version (bench/lib/compiled.ts). */
 export function s4(baseURL: string, client: OpenAI, moduleClass: typeof Chain = Chain): Contender<string> {
@@ -52,14 +42,7 @@ export interface TimeInFetch {
  */
 export function s4Timed(baseURL: string): { contender: Contender<string>; inFetch: TimeInFetch } {
   let current = 0
-  const timedFetch: typeof fetch = async (input, init) => {
-    const started = performance.now()
-    try {
-      return await fetch(input, init)
-    } finally {
-      current += performance.now() - started
-    }
-  }
+  const timedFetch = timingFetch((ms) => (current += ms))
   const client = new OpenAI({ baseURL, apiKey: 'bench', maxRetries: 0, fetch: timedFetch })
   const pipeline = new Chain().bind({ endpoints: { fast: openai({ model: 'fast', baseURL, apiKey: 'bench', maxConcurrent: 8, fetch: timedFetch }) } })
   const text = sampleDoc(7)
