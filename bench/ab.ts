@@ -10,7 +10,7 @@
  * (each build inside a checkout, so that its imports find node_modules).
  *
  * Each repetition runs the 20-step chain once with each build and once with the SDK baseline, in
- * rotating order, each after a full GC (as `npm run bench`: `time()` of lib/interleave.ts), all with the same timing `fetch`; a side's client time is
+ * every order in turn, each after a full GC (as `npm run bench`: `time()` of lib/interleave.ts), all with the same timing `fetch`; a side's client time is
  * its wall time minus its time inside `fetch` (see `s4Timed` in scenarios/s4-chain.ts). Reports
  * medians per step and the medians of the paired differences.
  */
@@ -64,9 +64,18 @@ try {
   for (let round = 0; round < 3; round++) for (const run of Object.values(sides)) outputs.add(await run(text))
   if (outputs.size !== 1) throw new Error('The three sides gave different outputs.')
   const clientTime: Record<Side, number[]> = { a: [], b: [], baseline: [] }
-  const orders: Side[][] = [['a', 'b', 'baseline'], ['b', 'baseline', 'a'], ['baseline', 'a', 'b']]
+  // Every order of the three in turn, so that each side runs right after each other side equally
+  // often (with the three rotations alone, B ran right after A in two repetitions of three).
+  const orders: Side[][] = [
+    ['a', 'b', 'baseline'],
+    ['b', 'baseline', 'a'],
+    ['baseline', 'a', 'b'],
+    ['b', 'a', 'baseline'],
+    ['a', 'baseline', 'b'],
+    ['baseline', 'b', 'a'],
+  ]
   for (let rep = 0; rep < reps; rep++) {
-    for (const side of orders[rep % 3]!) {
+    for (const side of orders[rep % orders.length]!) {
       inFetch = 0
       const { wall } = await time(() => sides[side](text))
       clientTime[side].push(((wall - inFetch) * 1000) / S4_STEPS)
@@ -74,7 +83,7 @@ try {
   }
   const paired = (x: Side, y: Side) => median(clientTime[x].map((value, index) => value - clientTime[y][index]!))
   const row = (label: string, value: number) => console.log(`${label.padEnd(44)}${value.toFixed(1).padStart(8)} µs/step`)
-  console.log(`S4 client time, ${reps} repetitions of each side in rotating order\n  A: ${dirA}\n  B: ${dirB}\n`)
+  console.log(`S4 client time, ${reps} repetitions of each side, every order of the three in turn\n  A: ${dirA}\n  B: ${dirB}\n`)
   row('A, median', median(clientTime.a))
   row('B, median', median(clientTime.b))
   row('baseline, median', median(clientTime.baseline))

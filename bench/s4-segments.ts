@@ -54,7 +54,7 @@ const windows: Array<[number, number]> = []
 let profile: { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>; startTime: number; samples: number[]; timeDeltas: number[] } | undefined
 let clockOffsetUs = 0
 try {
-  await server.setLatency(s4Latency)
+  await server.setLatency(process.env['S4_LATENCY_MS'] === undefined ? s4Latency : { fast: Number(process.env['S4_LATENCY_MS']) })
   const client = new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0, fetch: timedFetch })
   const pipeline = new Chain().bind({ endpoints: { fast: openai({ model: 'fast', baseURL: server.url, apiKey: 'bench', maxConcurrent: 8, fetch: timedFetch }) } })
   const text = sampleDoc(7)
@@ -69,7 +69,7 @@ try {
   }
   for (let pair = 0; pair < pairs; pair++) {
     for (const side of pair % 2 === 0 ? (['plait', 'baseline'] as const) : (['baseline', 'plait'] as const)) {
-      fullGc()
+      if (process.env['BENCH_NO_GC'] === undefined) fullGc()
       await new Promise((resolve) => setTimeout(resolve, 10))
       marks = []
       const started = performance.now()

@@ -1,0 +1,91 @@
+/**
+ * Builds of plait side by side on S4 without HTTP, in one process, each repetition after a full
+ * GC, in a new random order every repetition: resolves per-step differences of a few µs, which S4
+ * over HTTP on this machine cannot (see ab.ts). The 20-step chain runs on an endpoint whose
+ * `complete()` answers one turn of the event loop later, after walking `MB` megabytes of memory:
+ * what happens between two steps over HTTP (the socket, the HTTP client, the SDK) also pushes
+ * plait's code and data out of the CPU's caches, and plait's cost per step grows with it (about
+ * 56 µs added per step with 0 MB, 108 with 4 MB and 152 with 16 MB on the bench machine). The
+ * baseline awaits the same `complete()` directly.
+ *   npx tsx bench/ab-sim.ts [--reps=300] [--mb=4] <dir> <dir> [<dir> ...]
+ * Build each side inside a checkout, as for ab.ts. Give a build twice (a copy of its folder) to
+ * see the noise: their difference should be about 0.
+ */
+import { resolve } from 'node:path'
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import { pathToFileURL } from 'node:url'
+import type { CompletionRequest } from 'plait/endpoints'
+import { time } from './lib/interleave.js'
+import { median } from './lib/stats.js'
+import { sampleDoc } from './scenarios/docs.js'
+import { S4_STEPS, systemOf } from './scenarios/s4-baseline.js'
+
+const args = process.argv.slice(2)
+const option = (name: string, fallback: number) => Number(args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback)
+const reps = option('reps', 300)
+const megabytes = option('mb', 4)
+const dirs = args.filter((arg) => !arg.startsWith('--'))
+if (dirs.length < 2) throw new Error('Expected two or more build directories: npx tsx bench/ab-sim.ts [--reps=300] [--mb=4] <dir> <dir> [...]')
+
+const memory = new Float64Array((megabytes * 1024 * 1024) / 8)
+/** Reads and writes one value per 64-byte line of `memory`. */
+const pollute = () => {
+  for (let index = 0; index < memory.length; index += 8) memory[index]!++
+}
+const complete = async (request: CompletionRequest): Promise<{ text: string; model: string }> => {
+  await nextTurn()
+  pollute()
+  return { text: `ok ${request.messages.at(-1)!.content.length}`, model: 'fast' }
+}
+
+type Plait = typeof import('plait')
+type Endpoints = typeof import('plait/endpoints')
+
+/** The S4 chain on the build in `dir`. */
+async function chainOf(dir: string): Promise<(text: string) => Promise<string>> {
+  const url = (entry: string) => pathToFileURL(resolve(dir, `${entry}.js`)).href
+  const { LLMInference, Module } = (await import(url('index'))) as Plait
+  const { defineEndpoint } = (await import(url('endpoints'))) as Endpoints
+  class Chain extends Module<[text: string], string> {
+    steps = Array.from({ length: S4_STEPS }, (_, step) => new LLMInference({ alias: 'fast', system: systemOf(step) }))
+    forward(text: string): string {
+      let value = text
+      for (const step of this.steps) value = step(value)
+      return value
+    }
+  }
+  return new Chain().bind({ endpoints: { fast: defineEndpoint({ kind: 'polluting', model: 'fast', maxConcurrent: 8, complete }) } })
+}
+
+const baseline = async (text: string): Promise<string> => {
+  let value = text
+  for (let step = 0; step < S4_STEPS; step++) {
+    const messages = [
+      { role: 'system' as const, content: systemOf(step) },
+      { role: 'user' as const, content: value },
+    ]
+    value = (await complete({ messages })).text
+  }
+  return value
+}
+
+const sides: Array<{ name: string; run: (text: string) => Promise<string>; perStep: number[] }> = [{ name: 'baseline', run: baseline, perStep: [] }]
+for (const dir of dirs) sides.push({ name: dir, run: await chainOf(dir), perStep: [] })
+const text = sampleDoc(7)
+if (new Set(await Promise.all(sides.map((side) => side.run(text)))).size !== 1) throw new Error('The sides gave different outputs.')
+for (let round = 0; round < 30; round++) for (const side of sides) await side.run(text)
+for (let rep = 0; rep < reps; rep++) {
+  const order = sides.map((side) => ({ side, key: Math.random() })).sort((x, y) => x.key - y.key)
+  for (const { side } of order) {
+    const { wall } = await time(() => side.run(text))
+    side.perStep.push((wall * 1000) / S4_STEPS)
+  }
+}
+const [base, first] = [sides[0]!, sides[1]!]
+const paired = (x: number[], y: number[]) => median(x.map((value, index) => value - y[index]!))
+console.log(`S4 without HTTP, ${megabytes} MB walked between steps, ${reps} repetitions of each side in random order; µs per step\n`)
+console.log(`${'side'.padEnd(40)}${'median'.padStart(9)}${'− baseline'.padStart(12)}${`− ${first.name}`.slice(0, 24).padStart(26)}`)
+console.log(`${'baseline'.padEnd(40)}${median(base.perStep).toFixed(1).padStart(9)}`)
+for (const side of sides.slice(1)) {
+  console.log(`${side.name.slice(-40).padEnd(40)}${median(side.perStep).toFixed(1).padStart(9)}${paired(side.perStep, base.perStep).toFixed(1).padStart(12)}${paired(side.perStep, first.perStep).toFixed(1).padStart(26)}`)
+}
