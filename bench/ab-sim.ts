@@ -5,7 +5,7 @@
  * `complete()` answers one turn of the event loop later, after walking `MB` megabytes of memory:
  * what happens between two steps over HTTP (the socket, the HTTP client, the SDK) also pushes
  * plait's code and data out of the CPU's caches, and plait's cost per step grows with it (about
- * 56 µs added per step with 0 MB, 108 with 4 MB and 152 with 16 MB on the bench machine). The
+ * 52 µs added per step with 0 MB, 68 with 1, 78 with 4 and 98 with 16 on the bench machine). The
  * baseline awaits the same `complete()` directly.
  *   npx tsx bench/ab-sim.ts [--reps=300] [--mb=4] <dir> <dir> [<dir> ...]
  * Build each side inside a checkout, as for ab.ts. Give a build twice (a copy of its folder) to
