@@ -11,10 +11,9 @@
  * Build each side inside a checkout, as for ab.ts. Give a build twice (a copy of its folder) to
  * see the noise: their difference should be about 0.
  */
-import { resolve } from 'node:path'
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { pathToFileURL } from 'node:url'
 import type { CompletionRequest } from 'plait/endpoints'
+import { chainOnBuild } from './lib/build-chain.js'
 import { time } from './lib/interleave.js'
 import { median } from './lib/stats.js'
 import { sampleDoc } from './scenarios/docs.js'
@@ -38,25 +37,6 @@ const complete = async (request: CompletionRequest): Promise<{ text: string; mod
   return { text: `ok ${request.messages.at(-1)!.content.length}`, model: 'fast' }
 }
 
-type Plait = typeof import('plait')
-type Endpoints = typeof import('plait/endpoints')
-
-/** The S4 chain on the build in `dir`. */
-async function chainOf(dir: string): Promise<(text: string) => Promise<string>> {
-  const url = (entry: string) => pathToFileURL(resolve(dir, `${entry}.js`)).href
-  const { LLMInference, Module } = (await import(url('index'))) as Plait
-  const { defineEndpoint } = (await import(url('endpoints'))) as Endpoints
-  class Chain extends Module<[text: string], string> {
-    steps = Array.from({ length: S4_STEPS }, (_, step) => new LLMInference({ alias: 'fast', system: systemOf(step) }))
-    forward(text: string): string {
-      let value = text
-      for (const step of this.steps) value = step(value)
-      return value
-    }
-  }
-  return new Chain().bind({ endpoints: { fast: defineEndpoint({ kind: 'polluting', model: 'fast', maxConcurrent: 8, complete }) } })
-}
-
 const baseline = async (text: string): Promise<string> => {
   let value = text
   for (let step = 0; step < S4_STEPS; step++) {
@@ -70,7 +50,10 @@ const baseline = async (text: string): Promise<string> => {
 }
 
 const sides: Array<{ name: string; run: (text: string) => Promise<string>; perStep: number[] }> = [{ name: 'baseline', run: baseline, perStep: [] }]
-for (const dir of dirs) sides.push({ name: dir, run: await chainOf(dir), perStep: [] })
+for (const dir of dirs) {
+  const run = await chainOnBuild(dir, ({ defineEndpoint }) => defineEndpoint({ kind: 'polluting', model: 'fast', maxConcurrent: 8, complete }))
+  sides.push({ name: dir, run, perStep: [] })
+}
 const text = sampleDoc(7)
 if (new Set(await Promise.all(sides.map((side) => side.run(text)))).size !== 1) throw new Error('The sides gave different outputs.')
 for (let round = 0; round < 30; round++) for (const side of sides) await side.run(text)

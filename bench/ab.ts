@@ -14,48 +14,34 @@
  * its wall time minus its time inside `fetch` (see `s4Timed` in scenarios/s4-chain.ts). Reports
  * medians per step and the medians of the paired differences.
  */
-import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import OpenAI from 'openai'
+import { chainOnBuild } from './lib/build-chain.js'
 import { time } from './lib/interleave.js'
 import { startMockServerProcess } from './lib/mock-server.js'
 import { median } from './lib/stats.js'
 import { sampleDoc } from './scenarios/docs.js'
-import { chain, S4_STEPS, s4Latency, systemOf, timingFetch } from './scenarios/s4-baseline.js'
+import { chain, S4_STEPS, s4Latency, timingFetch } from './scenarios/s4-baseline.js'
 
 const [dirA, dirB, repsText = '100'] = process.argv.slice(2)
 if (dirA === undefined || dirB === undefined) throw new Error('Expected two build directories: npx tsx bench/ab.ts <dirA> <dirB> [reps]')
 const reps = Number(repsText)
 
-type Plait = typeof import('plait')
-type Endpoints = typeof import('plait/endpoints')
-
 let inFetch = 0
 const timedFetch = timingFetch((ms) => (inFetch += ms))
 
-/** The S4 chain on one build of plait, bound to `baseURL`. */
-async function chainOf(dir: string, baseURL: string): Promise<(text: string) => Promise<string>> {
-  const url = (entry: string) => pathToFileURL(resolve(dir, `${entry}.js`)).href
-  const { LLMInference, Module } = (await import(url('index'))) as Plait
-  const { openai } = (await import(url('endpoints'))) as Endpoints
-  class Chain extends Module<[text: string], string> {
-    steps = Array.from({ length: S4_STEPS }, (_, step) => new LLMInference({ alias: 'fast', system: systemOf(step) }))
-    forward(text: string): string {
-      let value = text
-      for (const step of this.steps) value = step(value)
-      return value
-    }
-  }
-  return new Chain().bind({ endpoints: { fast: openai({ model: 'fast', baseURL, apiKey: 'bench', maxConcurrent: 8, fetch: timedFetch }) } })
-}
+/** The `openai()` endpoint of a build, at the mock server, through the timing `fetch`. */
+const endpointAt =
+  (baseURL: string) =>
+  ({ openai }: typeof import('plait/endpoints')) =>
+    openai({ model: 'fast', baseURL, apiKey: 'bench', maxConcurrent: 8, fetch: timedFetch })
 
 const server = await startMockServerProcess()
 try {
   await server.setLatency(s4Latency)
   const client = new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0, fetch: timedFetch })
   const sides = {
-    a: await chainOf(dirA, server.url),
-    b: await chainOf(dirB, server.url),
+    a: await chainOnBuild(dirA, endpointAt(server.url)),
+    b: await chainOnBuild(dirB, endpointAt(server.url)),
     baseline: (text: string) => chain(client, text),
   }
   type Side = keyof typeof sides
