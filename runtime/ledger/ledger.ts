@@ -203,7 +203,7 @@ export class Ledger {
     this.#maxRuns = maxRuns
   }
 
-  /** Records one call. */
+  /** Records one call. The entry is kept as given until it is summed: do not change it afterwards. */
   add(entry: LedgerEntry): void {
     if (this.#unsummed.push(entry) >= UNSUMMED_LIMIT) this.#sum()
     // Not iterated when empty: iterating a Set makes an iterator object, per call.
