@@ -51,10 +51,10 @@ const alone: string[][] = []
 const notes: string[] = []
 const limitRows: string[][] = []
 
-async function measure<T>(name: string, contender: Contender<T>, reps: number): Promise<Samples & { plaitMedian: number; baselineMedian: number }> {
+async function measure<T>(name: string, contender: Contender<T>, reps: number, gc?: boolean): Promise<Samples & { plaitMedian: number; baselineMedian: number }> {
   progress(`${name}: checking both sides agree, warming up, ${reps} interleaved repetitions`)
   await checkSameOutput(name, contender)
-  const samples = await interleaved(contender, { warmup: 2, reps })
+  const samples = await interleaved(contender, { warmup: 2, reps, gc })
   const [p, b] = [range(samples.plait), range(samples.baseline)]
   spreads.push([
     name,
@@ -65,6 +65,21 @@ async function measure<T>(name: string, contender: Contender<T>, reps: number): 
     String(reps),
   ])
   return { ...samples, plaitMedian: median(samples.plait), baselineMedian: median(samples.baseline) }
+}
+
+/**
+ * S4 as client time (each side's wall time minus its time inside `fetch`, see `s4Timed`), per
+ * repetition, and the median paired difference per step in µs; each repetition after a full GC
+ * unless `gc` is false.
+ */
+async function s4ClientTime(baseURL: string, gc?: boolean): Promise<{ plait: number[]; baseline: number[]; perStepUs: number }> {
+  const timed = s4Timed(baseURL)
+  const samples = await measure(gc === false ? 'S4 chain, client time, no forced GC' : 'S4 chain, client time', timed.contender, CHAIN_REPS, gc)
+  // The fetch times include the warm-up's: the last ones belong to the timed repetitions.
+  const clientTime = (walls: number[], inFetch: number[]) => walls.map((wall, index) => wall - inFetch[inFetch.length - walls.length + index]!)
+  const plait = clientTime(samples.plait, timed.inFetch.plait)
+  const baseline = clientTime(samples.baseline, timed.inFetch.baseline)
+  return { plait, baseline, perStepUs: (pairedDifference(plait, baseline) * 1000) / S4_STEPS }
 }
 
 /** The side-by-side baseline against the same baseline in a process where plait never ran. */
@@ -140,19 +155,18 @@ async function sideBySide(): Promise<void> {
       )
       // The same chain with a timing fetch on both sides: the client's own time (wall minus time
       // inside fetch) per repetition, without the server's latency and its wander.
-      const timed = s4Timed(server.url)
-      const r4t = await measure('S4 chain, client time', timed.contender, CHAIN_REPS)
-      const clientTime = (walls: number[], inFetch: number[]) => walls.map((wall, index) => wall - inFetch[inFetch.length - walls.length + index]!)
-      const [plaitClient, baselineClient] = [clientTime(r4t.plait, timed.inFetch.plait), clientTime(r4t.baseline, timed.inFetch.baseline)]
-      const perStepClientUs = (pairedDifference(plaitClient, baselineClient) * 1000) / S4_STEPS
-      rows.push([
-        `S4 chain, client time: the same runs with a timing fetch on both sides, wall minus time inside fetch`,
-        `${ms(median(plaitClient))} (${us((median(plaitClient) * 1000) / S4_STEPS)}/step)`,
-        `${ms(median(baselineClient))} (${us((median(baselineClient) * 1000) / S4_STEPS)}/step)`,
-        ratio(median(plaitClient) / median(baselineClient)),
-        `${signed(us(perStepClientUs), perStepClientUs)}/step added (target < ${TARGETS.chainStepUs} µs)`,
-        verdict(perStepClientUs < TARGETS.chainStepUs),
-      ])
+      const clientRow = (label: string, client: Awaited<ReturnType<typeof s4ClientTime>>, judged: boolean): string[] => [
+        label,
+        `${ms(median(client.plait))} (${us((median(client.plait) * 1000) / S4_STEPS)}/step)`,
+        `${ms(median(client.baseline))} (${us((median(client.baseline) * 1000) / S4_STEPS)}/step)`,
+        ratio(median(client.plait) / median(client.baseline)),
+        `${signed(us(client.perStepUs), client.perStepUs)}/step added (target < ${TARGETS.chainStepUs} µs)`,
+        judged ? verdict(client.perStepUs < TARGETS.chainStepUs) : '—',
+      ]
+      rows.push(clientRow(`S4 chain, client time: the same runs with a timing fetch on both sides, wall minus time inside fetch`, await s4ClientTime(server.url), true))
+      // The same without the full GC before each repetition, as a process that runs one chain after
+      // another would: the GC drops what V8 learned about per-run objects (see bench/README.md).
+      rows.push(clientRow(`S4 chain, client time, without the forced GC before each repetition (for information)`, await s4ClientTime(server.url, false), false))
       progress(`S4: baseline alone in a fresh process, ${CHAIN_REPS} repetitions`)
       compareAlone('S4 chain', r4, (await baselineAlone(server.url, CHAIN_REPS, ['s4']))['s4'])
 

@@ -20,9 +20,15 @@ export interface Samples {
   baselineCpu: number[]
 }
 
-/** One timed sample after a full GC: wall and this process's CPU time (ms), and what `body` returned. */
-export async function time<T>(body: () => Promise<T>): Promise<{ wall: number; cpu: number; value: T }> {
-  if (process.env['BENCH_NO_GC'] === undefined) fullGc()
+/** Whether samples start with a full GC unless told otherwise: yes, but for `BENCH_NO_GC=1`. */
+const gcByDefault = process.env['BENCH_NO_GC'] === undefined
+
+/**
+ * One timed sample, after a full GC unless `gc` is false: wall and this process's CPU time (ms),
+ * and what `body` returned.
+ */
+export async function time<T>(body: () => Promise<T>, gc = gcByDefault): Promise<{ wall: number; cpu: number; value: T }> {
+  if (gc) fullGc()
   const cpu = process.cpuUsage()
   const started = performance.now()
   const value = await body()
@@ -32,22 +38,23 @@ export async function time<T>(body: () => Promise<T>): Promise<{ wall: number; c
 }
 
 /**
- * Runs `warmup` untimed rounds of both sides, then `reps` interleaved timed rounds.
+ * Runs `warmup` untimed rounds of both sides, then `reps` interleaved timed rounds (each after a
+ * full GC unless `gc` is false).
  *
  * @example
  * ```ts
  * const samples = await interleaved({ plait: () => pipeline(a, b), baseline: () => handWritten(a, b) }, { warmup: 2, reps: 7 })
  * ```
  */
-export async function interleaved<T>(contender: Contender<T>, options: { warmup: number; reps: number }): Promise<Samples> {
+export async function interleaved<T>(contender: Contender<T>, options: { warmup: number; reps: number; gc?: boolean }): Promise<Samples> {
   for (let round = 0; round < options.warmup; round++) {
     await contender.plait()
     await contender.baseline()
   }
   const samples: Samples = { plait: [], baseline: [], plaitCpu: [], baselineCpu: [] }
   for (let round = 0; round < options.reps; round++) {
-    const ours = await time(contender.plait)
-    const theirs = await time(contender.baseline)
+    const ours = await time(contender.plait, options.gc)
+    const theirs = await time(contender.baseline, options.gc)
     samples.plait.push(ours.wall)
     samples.plaitCpu.push(ours.cpu)
     samples.baseline.push(theirs.wall)
