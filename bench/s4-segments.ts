@@ -18,7 +18,7 @@ import { Session } from 'node:inspector/promises'
 import OpenAI from 'openai'
 import { Completions } from 'openai/resources/chat/completions'
 import { openai } from 'plait/endpoints'
-import { fullGc } from './lib/gc.js'
+import { fullGc, gcBeforeSamples } from './lib/gc.js'
 import { startMockServerProcess } from './lib/mock-server.js'
 import { Chain, chain, s4Latency } from './scenarios/s4-chain.js'
 import { sampleDoc } from './scenarios/docs.js'
@@ -69,7 +69,7 @@ try {
   }
   for (let pair = 0; pair < pairs; pair++) {
     for (const side of pair % 2 === 0 ? (['plait', 'baseline'] as const) : (['baseline', 'plait'] as const)) {
-      if (process.env['BENCH_NO_GC'] === undefined) fullGc()
+      if (gcBeforeSamples) fullGc()
       await new Promise((resolve) => setTimeout(resolve, 10))
       marks = []
       const started = performance.now()

@@ -21,3 +21,6 @@ export const fullGc: () => void = (() => {
     gc()
   }
 })()
+
+/** Whether timed samples start with a full GC: yes, unless `BENCH_NO_GC=1` (to see what it costs each side). */
+export const gcBeforeSamples = process.env['BENCH_NO_GC'] === undefined

@@ -4,7 +4,7 @@
  * sample keeps one side's garbage from being collected on the other's clock (`BENCH_NO_GC=1`
  * leaves it out, to see what it costs each side).
  */
-import { fullGc } from './gc.js'
+import { fullGc, gcBeforeSamples } from './gc.js'
 
 /** Two ways of computing the same thing. */
 export interface Contender<T> {
@@ -20,14 +20,11 @@ export interface Samples {
   baselineCpu: number[]
 }
 
-/** Whether samples start with a full GC unless told otherwise: yes, but for `BENCH_NO_GC=1`. */
-const gcByDefault = process.env['BENCH_NO_GC'] === undefined
-
 /**
  * One timed sample, after a full GC unless `gc` is false: wall and this process's CPU time (ms),
  * and what `body` returned.
  */
-export async function time<T>(body: () => Promise<T>, gc = gcByDefault): Promise<{ wall: number; cpu: number; value: T }> {
+export async function time<T>(body: () => Promise<T>, gc = gcBeforeSamples): Promise<{ wall: number; cpu: number; value: T }> {
   if (gc) fullGc()
   const cpu = process.cpuUsage()
   const started = performance.now()
