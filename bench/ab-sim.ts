@@ -7,13 +7,16 @@
  * plait's code and data out of the CPU's caches, and plait's cost per step grows with it (about
  * 52 µs added per step with 0 MB, 68 with 1, 78 with 4 and 98 with 16 on the bench machine). The
  * baseline awaits the same `complete()` directly.
- *   npx tsx bench/ab-sim.ts [--reps=300] [--mb=4] <dir> <dir> [<dir> ...]
+ *   npx tsx bench/ab-sim.ts [--reps=300] [--mb=4] [--mini] <dir> <dir> [<dir> ...]
  * Build each side inside a checkout, as for ab.ts. Give a build twice (a copy of its folder) to
- * see the noise: their difference should be about 0.
+ * see the noise: their difference should be about 0. `--mini` adds the small runtimes of
+ * lib/mini-runtime.ts on the same `complete()`: the lean one and the one with issue 2's features
+ * (call sites, limits and abort, ledger), the floor a rebuilt runtime core could reach.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { CompletionRequest } from 'plait/endpoints'
 import { chainOnBuild } from './lib/build-chain.js'
+import { leanChain, tracedChain, type Send } from './lib/mini-runtime.js'
 import { time } from './lib/interleave.js'
 import { median } from './lib/stats.js'
 import { sampleDoc } from './scenarios/docs.js'
@@ -24,7 +27,8 @@ const option = (name: string, fallback: number) => Number(args.find((arg) => arg
 const reps = option('reps', 300)
 const megabytes = option('mb', 4)
 const dirs = args.filter((arg) => !arg.startsWith('--'))
-if (dirs.length < 2) throw new Error('Expected two or more build directories: npx tsx bench/ab-sim.ts [--reps=300] [--mb=4] <dir> <dir> [...]')
+const withMini = args.includes('--mini')
+if (dirs.length < (withMini ? 1 : 2)) throw new Error('Expected two or more build directories (one with --mini): npx tsx bench/ab-sim.ts [--reps=300] [--mb=4] [--mini] <dir> <dir> [...]')
 
 const memory = new Float64Array((megabytes * 1024 * 1024) / 8)
 /** Reads and writes one value per 64-byte line of `memory`. */
@@ -53,6 +57,14 @@ const sides: Array<{ name: string; run: (text: string) => Promise<string>; perSt
 for (const dir of dirs) {
   const run = await chainOnBuild(dir, ({ defineEndpoint }) => defineEndpoint({ kind: 'polluting', model: 'fast', maxConcurrent: 8, complete }))
   sides.push({ name: dir, run, perStep: [] })
+}
+if (withMini) {
+  const send: Send = async (body) => {
+    const reply = await complete({ messages: body.messages as CompletionRequest['messages'] })
+    return { model: reply.model, choices: [{ message: { content: reply.text } }], usage: { prompt_tokens: 0, completion_tokens: 0 } }
+  }
+  sides.push({ name: 'mini: lean', run: (text) => leanChain(send, text), perStep: [] })
+  sides.push({ name: 'mini: call sites, limits, abort, ledger', run: tracedChain(send, { sites: true, limits: true, ledger: true }), perStep: [] })
 }
 const text = sampleDoc(7)
 if (new Set(await Promise.all(sides.map((side) => side.run(text)))).size !== 1) throw new Error('The sides gave different outputs.')

@@ -1,0 +1,324 @@
+/**
+ * Small runtimes for S4 written for measuring (no plait code): what a runtime with issue 2's
+ * features could cost at best. `bench/feature-floor.ts` runs them over HTTP, `bench/ab-sim.ts`
+ * (`--mini`) in process. Each sends its requests through `send`, which takes the SDK's
+ * `chat.completions.create` arguments and gives its reply's shape.
+ */
+import type OpenAI from 'openai'
+import { S4_STEPS, systemOf } from '../scenarios/s4-baseline.js'
+
+/** One request: the SDK's `chat.completions.create` (or a stand-in with its shape). */
+export type Send = (body: { model: string; messages: OpenAI.Chat.ChatCompletionMessageParam[] }, options?: { signal: AbortSignal }) => PromiseLike<Reply>
+
+/** What a runtime here reads of a reply. */
+export interface Reply {
+  model: string
+  choices: Array<{ message: { content: string | null } }>
+  usage?: { prompt_tokens: number; completion_tokens: number } | undefined
+}
+
+/** Which features a traced side has (see bench/feature-floor.ts). */
+export interface Features {
+  sites: boolean
+  limits: boolean
+  ledger: boolean
+}
+
+interface LeanNode {
+  step: number
+  input: LeanNode | undefined
+  dependents: LeanNode[]
+  value: string | undefined
+}
+
+/** The lean side: the graph built up front, one `then` per request. */
+export function leanChain(send: Send, text: string): Promise<string> {
+  const nodes: LeanNode[] = []
+  let previous: LeanNode | undefined
+  for (let step = 0; step < S4_STEPS; step++) {
+    const node: LeanNode = { step, input: previous, dependents: [], value: undefined }
+    previous?.dependents.push(node)
+    nodes.push(node)
+    previous = node
+  }
+  return new Promise((resolve) => {
+    let remaining = nodes.length
+    const start = (node: LeanNode): void => {
+      const input = node.input === undefined ? text : node.input.value!
+      const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
+        { role: 'system', content: systemOf(node.step) },
+        { role: 'user', content: input },
+      ]
+      void send({ model: 'fast', messages }).then((completion) => {
+        node.value = completion.choices[0]!.message.content!
+        for (const dependent of node.dependents) start(dependent)
+        if (--remaining === 0) resolve(node.value)
+      })
+    }
+    start(nodes[0]!)
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The traced sides: a tiny module system and a dataflow run with the features switched on.
+
+const futureNode = Symbol('future node')
+
+/** An endpoint: a client, a model, and a `maxConcurrent` limiter that holds across runs. */
+class MiniEndpoint {
+  active = 0
+  readonly queue: MiniNode[] = []
+  constructor(
+    readonly send: Send,
+    readonly model: string,
+    readonly maxConcurrent: number,
+  ) {}
+}
+
+/** A request's stand-in signal: what the SDK reads (`aborted`, one `abort` listener). */
+class StandInSignal {
+  aborted = false
+  reason: unknown = undefined
+  listener: ((event: { type: 'abort' }) => void) | undefined = undefined
+  addEventListener(_type: string, listener: (event: { type: 'abort' }) => void): void {
+    this.listener = listener
+  }
+  removeEventListener(): void {
+    this.listener = undefined
+  }
+  abort(reason: unknown): void {
+    this.aborted = true
+    this.reason = reason
+    this.listener?.({ type: 'abort' })
+  }
+}
+
+class MiniNode {
+  state: 'waiting' | 'running' | 'done' | 'failed' = 'waiting'
+  value: unknown = undefined
+  remaining = 0
+  dependents: MiniNode[] | undefined = undefined
+  signal: StandInSignal | undefined = undefined
+  constructor(
+    readonly run: MiniRun,
+    readonly id: string,
+    readonly module: MiniModule,
+    readonly input: MiniNode | undefined,
+    readonly literal: string | undefined,
+    readonly site: { stack?: string } | undefined,
+  ) {}
+}
+
+let currentRun: MiniRun | undefined
+
+class MiniRun {
+  readonly controller = new AbortController()
+  readonly nodes: MiniNode[] = []
+  readonly idCounts = new Map<string, number>()
+  /** Stand-in signals of requests in flight, told when the run aborts (one listener per run). */
+  readonly inFlight = new Set<StandInSignal>()
+  failure: unknown = undefined
+  unsettled = 0
+  onIdle: (() => void) | undefined = undefined
+  readonly number: number
+  constructor(
+    readonly features: Features,
+    readonly paths: Map<MiniModule, string>,
+    readonly ledger: Array<{ run: number; alias: string; model: string; promptTokens: number; completionTokens: number }>,
+  ) {
+    this.number = ++runs
+    if (features.limits) this.controller.signal.addEventListener('abort', () => this.abortInFlight(), { once: true })
+  }
+
+  abortInFlight(): void {
+    for (const signal of this.inFlight) signal.abort(this.controller.signal.reason)
+  }
+
+  newId(base: string): string {
+    const count = (this.idCounts.get(base) ?? 0) + 1
+    this.idCounts.set(base, count)
+    return count === 1 ? base : `${base}_${count}`
+  }
+
+  add(module: MiniModule, input: unknown, site: { stack?: string } | undefined): unknown {
+    const path = this.paths.get(module)!
+    const parent = typeof input === 'function' ? (input as unknown as Record<symbol, MiniNode>)[futureNode] : undefined
+    const node = new MiniNode(this, this.newId(path), module, parent, parent === undefined ? (input as string) : undefined, site)
+    this.nodes.push(node)
+    this.unsettled++
+    if (parent !== undefined && parent.state !== 'done') {
+      node.remaining = 1
+      ;(parent.dependents ??= []).push(node)
+    } else {
+      this.ready(node)
+    }
+    return futureOf(node)
+  }
+
+  ready(node: MiniNode): void {
+    if (this.failure !== undefined) return this.settle(node)
+    node.state = 'running'
+    const endpoint = node.module.endpoint
+    if (!this.features.limits) return this.send(node)
+    if (endpoint.active < endpoint.maxConcurrent) {
+      endpoint.active++
+      this.send(node)
+    } else {
+      endpoint.queue.push(node)
+    }
+  }
+
+  send(node: MiniNode): void {
+    const endpoint = node.module.endpoint
+    const input = node.input === undefined ? node.literal! : (node.input.value as string)
+    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
+      { role: 'system', content: node.module.system },
+      { role: 'user', content: input },
+    ]
+    let options: { signal: AbortSignal } | undefined
+    if (this.features.limits) {
+      const signal = new StandInSignal()
+      node.signal = signal
+      this.inFlight.add(signal)
+      options = { signal: signal as unknown as AbortSignal }
+    }
+    endpoint.send({ model: endpoint.model, messages }, options).then(
+      (completion) => this.replied(node, completion),
+      (error: unknown) => this.failed(node, error),
+    )
+  }
+
+  released(node: MiniNode): void {
+    if (!this.features.limits) return
+    this.inFlight.delete(node.signal!)
+    const endpoint = node.module.endpoint
+    endpoint.active--
+    const next = endpoint.queue.shift()
+    if (next !== undefined) {
+      endpoint.active++
+      next.run.send(next)
+    }
+  }
+
+  replied(node: MiniNode, completion: Reply): void {
+    this.released(node)
+    if (this.features.ledger) {
+      const usage = completion.usage
+      this.ledger.push({ run: this.number, alias: node.module.alias, model: completion.model, promptTokens: usage?.prompt_tokens ?? 0, completionTokens: usage?.completion_tokens ?? 0 })
+    }
+    const text = completion.choices[0]?.message.content
+    if (typeof text !== 'string') return this.failed(node, new Error(`Expected a reply with text from ${completion.model}.`), true)
+    node.state = 'done'
+    node.value = text
+    const dependents = node.dependents
+    if (dependents !== undefined) for (const dependent of dependents) if (--dependent.remaining === 0) this.ready(dependent)
+    this.settle(node)
+  }
+
+  failed(node: MiniNode, error: unknown, released = false): void {
+    if (!released) this.released(node)
+    node.state = 'failed'
+    if (this.failure === undefined) {
+      this.failure = new Error(`Node ${node.id} failed: ${String(error)}${node.site ? ` (${node.site.stack?.split('\n')[1]?.trim()})` : ''}`)
+      this.controller.abort(this.failure)
+    }
+    this.settle(node)
+  }
+
+  settle(_node: MiniNode): void {
+    if (--this.unsettled === 0) this.onIdle?.()
+  }
+
+  finish(output: unknown): Promise<string> {
+    const node = (output as Record<symbol, MiniNode>)[futureNode]!
+    return new Promise((resolve, reject) => {
+      const done = () => (this.failure !== undefined ? reject(this.failure) : resolve(node.value as string))
+      if (this.unsettled === 0) done()
+      else this.onIdle = done
+    })
+  }
+}
+let runs = 0
+
+const futureHandler: ProxyHandler<() => void> = {
+  get(target, key) {
+    if (key === futureNode) return (target as unknown as Record<symbol, MiniNode>)[futureNode]
+    throw new Error('Only module calls take futures in this floor.')
+  },
+}
+
+function futureOf(node: MiniNode): unknown {
+  const target = function () {} as unknown as Record<symbol, MiniNode>
+  target[futureNode] = node
+  return new Proxy(target as unknown as () => void, futureHandler)
+}
+
+/** A callable module: `step(value)` adds a node to the current run. */
+interface MiniModule {
+  (input: unknown): unknown
+  endpoint: MiniEndpoint
+  alias: string
+  system: string
+}
+
+function miniModule(endpoint: MiniEndpoint, alias: string, system: string): MiniModule {
+  const callable = ((input: unknown) => {
+    const run = currentRun!
+    let site: { stack?: string } | undefined
+    if (run.features.sites) {
+      site = {}
+      const limit = Error.stackTraceLimit
+      Error.stackTraceLimit = 1
+      Error.captureStackTrace(site, callable)
+      Error.stackTraceLimit = limit
+    }
+    return run.add(callable, input, site)
+  }) as MiniModule
+  callable.endpoint = endpoint
+  callable.alias = alias
+  callable.system = system
+  return callable
+}
+
+class MiniChain {
+  readonly steps: MiniModule[]
+  constructor(endpoint: MiniEndpoint) {
+    this.steps = Array.from({ length: S4_STEPS }, (_, step) => miniModule(endpoint, 'fast', systemOf(step)))
+  }
+  forward(text: string): unknown {
+    let value: unknown = text
+    for (const step of this.steps) value = step(value)
+    return value
+  }
+}
+
+/** Module paths, walked per run as a tracer must (fields may change between runs). */
+function pathsOf(root: MiniChain): Map<MiniModule, string> {
+  const paths = new Map<MiniModule, string>()
+  const fields = root as unknown as Record<string, unknown>
+  for (const key of Object.keys(fields)) {
+    const value = fields[key]
+    if (Array.isArray(value)) for (let index = 0; index < value.length; index++) paths.set(value[index] as MiniModule, `${key}.${index}`)
+  }
+  return paths
+}
+
+/** A traced side: the S4 chain as a module whose `forward()` runs per call, with `features`. */
+export function tracedChain(send: Send, features: Features): (text: string) => Promise<string> {
+  const endpoint = new MiniEndpoint(send, 'fast', 8)
+  const module = new MiniChain(endpoint)
+  const ledger: MiniRun['ledger'] = []
+  return (text) => {
+    const run = new MiniRun(features, pathsOf(module), ledger)
+    const outer = currentRun
+    currentRun = run
+    let output: unknown
+    try {
+      output = module.forward(text)
+    } finally {
+      currentRun = outer
+    }
+    if (ledger.length > 1000) ledger.length = 0
+    return run.finish(output)
+  }
+}
