@@ -9,7 +9,10 @@
  * checkout with `node scripts/build.mjs bench/results/<name> --js-only`, as for ab-sim.ts), to
  * judge a change to the runtime against the floor and against plait as it is, in one process.
  * Sides, each with everything of the one before:
- * - `lean`: the graph built up front, one `then` per request (as bench/lean-floor.ts);
+ * - `lean`: the graph built up front, one `then` per request;
+ * - `lean, signal per request`: the same, with the run's `AbortSignal` passed to each request, as a
+ *   runtime that can abort must (the SDK adds a listener to it per request); the sides below pass
+ *   a stand-in instead;
  * - `traced`: a sync `forward()` calls 20 callable modules; each call makes a node (id from its
  *   module path, numbered per run) and returns a future (a `Proxy` over a function, as a tracer
  *   needs to see property access); module paths are walked per run; the output is found in what
@@ -48,6 +51,7 @@ try {
   const sides: Record<string, (text: string) => Promise<string>> = {
     baseline: (text) => chain(client, text),
     lean: (text) => leanChain(send, text),
+    'lean, signal per request': (text) => leanChain(send, text, new AbortController().signal),
     traced: tracedChain(send, { sites: false, limits: false, ledger: false }),
     '+ call sites': tracedChain(send, { sites: true, limits: false, ledger: false }),
     '+ limits, abort': tracedChain(send, { sites: true, limits: true, ledger: false }),

@@ -31,8 +31,11 @@ interface LeanNode {
   value: string | undefined
 }
 
-/** The lean side: the graph built up front, one `then` per request. */
-export function leanChain(send: Send, text: string): Promise<string> {
+/**
+ * The lean side: the graph built up front, one `then` per request; with `signal`, each request
+ * gets it (the SDK adds a listener to it per request, as to a run's signal).
+ */
+export function leanChain(send: Send, text: string, signal?: AbortSignal): Promise<string> {
   const nodes: LeanNode[] = []
   let previous: LeanNode | undefined
   for (let step = 0; step < S4_STEPS; step++) {
@@ -49,7 +52,7 @@ export function leanChain(send: Send, text: string): Promise<string> {
         { role: 'system', content: systemOf(node.step) },
         { role: 'user', content: input },
       ]
-      void send({ model: 'fast', messages }).then((completion) => {
+      void send({ model: 'fast', messages }, signal === undefined ? undefined : { signal }).then((completion) => {
         node.value = completion.choices[0]!.message.content!
         for (const dependent of node.dependents) start(dependent)
         if (--remaining === 0) resolve(node.value)
@@ -59,7 +62,6 @@ export function leanChain(send: Send, text: string): Promise<string> {
   })
 }
 
-// ---------------------------------------------------------------------------------------------
 // The traced sides: a tiny module system and a dataflow run with the features switched on.
 
 const futureNode = Symbol('future node')
