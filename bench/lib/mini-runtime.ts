@@ -96,7 +96,7 @@ class StandInSignal {
 }
 
 class MiniNode {
-  state: 'waiting' | 'running' | 'done' | 'failed' = 'waiting'
+  state: 'waiting' | 'running' | 'done' | 'failed' | 'cancelled' = 'waiting'
   value: unknown = undefined
   remaining = 0
   dependents: MiniNode[] | undefined = undefined
@@ -148,7 +148,7 @@ class MiniRun {
     const node = new MiniNode(this, this.newId(path), module, parent, parent === undefined ? (input as string) : undefined, site)
     this.nodes.push(node)
     this.unsettled++
-    if (parent !== undefined && parent.state !== 'done') {
+    if (parent !== undefined && parent.state !== 'done' && this.failure === undefined) {
       node.remaining = 1
       ;(parent.dependents ??= []).push(node)
     } else {
@@ -158,7 +158,10 @@ class MiniRun {
   }
 
   ready(node: MiniNode): void {
-    if (this.failure !== undefined) return this.settle(node)
+    if (this.failure !== undefined) {
+      node.state = 'cancelled'
+      return this.settle(node)
+    }
     node.state = 'running'
     const endpoint = node.module.endpoint
     if (!this.features.limits) return this.send(node)
@@ -223,6 +226,12 @@ class MiniRun {
     if (this.failure === undefined) {
       this.failure = new Error(`Node ${node.id} failed: ${String(error)}${node.site ? ` (${node.site.stack?.split('\n')[1]?.trim()})` : ''}`)
       this.controller.abort(this.failure)
+      // Nodes not yet started never start: they settle as cancelled.
+      for (const waiting of this.nodes) {
+        if (waiting.state !== 'waiting') continue
+        waiting.state = 'cancelled'
+        this.settle(waiting)
+      }
     }
     this.settle(node)
   }
