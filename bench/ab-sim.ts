@@ -11,7 +11,8 @@
  * Build each side inside a checkout, as for ab.ts. Give a build twice (a copy of its folder) to
  * see the noise: their difference should be about 0. `--mini` adds the small runtimes of
  * lib/mini-runtime.ts on the same `complete()`: the lean one and the one with issue 2's features
- * (call sites, limits and abort, ledger), the floor a rebuilt runtime core could reach.
+ * (call sites, limits and abort, ledger), and that one with the checks and bookkeeping of the rest
+ * of plait's features: the floor a rebuilt runtime core could reach.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { CompletionRequest } from 'plait/endpoints'
@@ -65,6 +66,7 @@ if (withMini) {
   }
   sides.push({ name: 'mini: lean', run: (text) => leanChain(send, text), perStep: [] })
   sides.push({ name: 'mini: call sites, limits, abort, ledger', run: tracedChain(send, { sites: true, limits: true, ledger: true }), perStep: [] })
+  sides.push({ name: 'mini: + the rest of plait', run: tracedChain(send, { sites: true, limits: true, ledger: true, rest: true }), perStep: [] })
 }
 const text = sampleDoc(7)
 if (new Set(await Promise.all(sides.map((side) => side.run(text)))).size !== 1) throw new Error('The sides gave different outputs.')

@@ -23,6 +23,10 @@
  *   queue) and gets a per-request stand-in signal that follows the run's `AbortController` (as
  *   plait's `RequestSignal`); a failed request aborts the run;
  * - `+ ledger`: each reply adds an entry (run, alias, model, tokens) to a list;
+ * - `+ the rest of plait`: the checks and bookkeeping of what plait must also keep though S4 uses
+ *   none of it (priorities and a ready queue drained after `forward()`, the run context, failure
+ *   scopes, records, observers, placeholders, ids that cannot collide, a request object per call,
+ *   rate limits, timeouts, memo, budgets, prices, events, the output's shape; see `Features.rest`);
  * - `plait`: the S4 chain on plait as built for publishing, for comparison in the same process.
  */
 import { basename } from 'node:path'
@@ -56,6 +60,7 @@ try {
     '+ call sites': tracedChain(send, { sites: true, limits: false, ledger: false }),
     '+ limits, abort': tracedChain(send, { sites: true, limits: true, ledger: false }),
     '+ ledger': tracedChain(send, { sites: true, limits: true, ledger: true }),
+    '+ the rest of plait': tracedChain(send, { sites: true, limits: true, ledger: true, rest: true }),
     plait: ((pipeline) => (text: string) => pipeline(text))(new Chain().bind({ endpoints: { fast: openai({ model: 'fast', baseURL: server.url, apiKey: 'bench', maxConcurrent: 8, fetch: timedFetch }) } })),
   }
   for (const dir of dirs) sides[`build ${basename(dir)}`] = await chainOnBuild(dir, (endpoints) => endpoints.openai({ model: 'fast', baseURL: server.url, apiKey: 'bench', maxConcurrent: 8, fetch: timedFetch }))
