@@ -29,6 +29,7 @@
  *   rate limits, timeouts, memo, budgets, prices, events, the output's shape; see `Features.rest`);
  * - `plait`: the S4 chain on plait as built for publishing, for comparison in the same process.
  */
+import { setMaxListeners } from 'node:events'
 import { basename } from 'node:path'
 import OpenAI from 'openai'
 import { openai } from 'plait/endpoints'
@@ -55,7 +56,12 @@ try {
   const sides: Record<string, (text: string) => Promise<string>> = {
     baseline: (text) => chain(client, text),
     lean: (text) => leanChain(send, text),
-    'lean, signal per request': (text) => leanChain(send, text, new AbortController().signal),
+    'lean, signal per request': (text) => {
+      // Any number of listeners, as plait's runs allow: the SDK adds one per request and never removes it.
+      const controller = new AbortController()
+      setMaxListeners(0, controller.signal)
+      return leanChain(send, text, controller.signal)
+    },
     traced: tracedChain(send, { sites: false, limits: false, ledger: false }),
     '+ call sites': tracedChain(send, { sites: true, limits: false, ledger: false }),
     '+ limits, abort': tracedChain(send, { sites: true, limits: true, ledger: false }),
