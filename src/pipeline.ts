@@ -298,7 +298,8 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
   const execute = async (args: In, runOptions: RunOptions, keepTape: boolean, scope: CallScope, index: number | undefined) => {
     if (!Array.isArray(args)) throw new TypeError(`Expected \`args\` to be the array of forward()'s arguments, got ${describe(args)}.`)
     const { backend, tag } = backendFor(scope, index)
-    const observer = await observersOf(runOptions, scope)
+    // Nothing to observe (the usual case): no await, no observer.
+    const observer = runOptions.onNode === undefined && scope.trace === undefined && !telemetry ? undefined : await observersOf(runOptions, scope)
     // Only what runModule reads, not `{ ...runOptions, observer, index }`: on V8 a spread followed by more properties is slow.
     return runModule(module, args, backend, { signal: runOptions.signal, onNode: runOptions.onNode, observer, index }, keepTape, scheduling, (run) => (tag.run = run.number))
   }
@@ -306,7 +307,7 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
   let plainScope: CallScope | undefined
   const single = async (args: In, runOptions: RunOptions, keepTape: boolean) => {
     const scope = runOptions === noOptions ? (plainScope ??= scopeOf(noOptions, 'run')) : scopeOf(runOptions, 'run')
-    await scope.store?.open?.()
+    if (scope.store?.open) await scope.store.open()
     try {
       return await execute(args, runOptions, keepTape, scope, undefined)
     } finally {
