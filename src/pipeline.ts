@@ -311,7 +311,7 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
     try {
       return await execute(args, runOptions, keepTape, scope, undefined)
     } finally {
-      await writeProfile(runOptions, scope)
+      if (scope.trace) await writeProfile(runOptions, scope)
     }
   }
   const runOnce = async (args: In, runOptions: RunOptions = noOptions): Promise<Awaited<Out>> =>
