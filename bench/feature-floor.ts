@@ -8,7 +8,7 @@
  * Each `<dir>` is a further side: the chain on a build of plait in that folder (build it inside a
  * checkout with `node scripts/build.mjs bench/results/<name> --js-only`, as for ab-sim.ts), to
  * judge a change to the runtime against the floor and against plait as it is, in one process.
- * Sides, each with everything of the one before:
+ * Sides (the traced ones each with everything of the one before):
  * - `lean`: the graph built up front, one `then` per request;
  * - `lean, signal per request`: the same, with the run's `AbortSignal` passed to each request, as a
  *   runtime that can abort must (the SDK adds a listener to it per request); the sides below pass
@@ -77,8 +77,8 @@ try {
   const names = Object.keys(sides)
   const perStep = new Map(names.map((name) => [name, [] as number[]]))
   for (let rep = 0; rep < reps; rep++) {
-    const order = [...names].sort(() => Math.random() - 0.5)
-    for (const name of order) {
+    const order = names.map((name) => ({ name, key: Math.random() })).sort((first, second) => first.key - second.key)
+    for (const { name } of order) {
       inFetch = 0
       const { wall } = await time(() => sides[name]!(text))
       perStep.get(name)!.push(((wall - inFetch) * 1000) / S4_STEPS)

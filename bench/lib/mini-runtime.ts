@@ -1,6 +1,6 @@
 /**
  * Small runtimes for S4 written for measuring (no plait code): what a runtime with issue 2's
- * features could cost at best. `bench/feature-floor.ts` runs them over HTTP, `bench/ab-sim.ts`
+ * features (and, with `Features.rest`, the checks of the rest of plait's) could cost at best. `bench/feature-floor.ts` runs them over HTTP, `bench/ab-sim.ts`
  * (`--mini`) in process. Each sends its requests through `send`, which takes the SDK's
  * `chat.completions.create` arguments and gives its reply's shape.
  */
@@ -27,7 +27,8 @@ export interface Features {
    * each call pays for it (priorities and a ready queue drained after `forward()`, the run
    * context around each node, failure scopes, records, observers, dynamic results, placeholders in
    * text inputs, numbered ids that cannot collide, a request object per call, rate limits,
-   * timeouts, retries, memo, budgets, prices, call events, the output's shape).
+   * timeouts, memo, budgets, prices, call events, the output's shape). Retries and fallbacks act
+   * only after a failure, so S4 never reaches them.
    */
   rest?: boolean
 }
@@ -82,7 +83,6 @@ class MiniEndpoint {
   readonly rpm: { tokens: number } | undefined = undefined
   readonly tpm: { tokens: number } | undefined = undefined
   readonly timeoutMs: number | undefined = undefined
-  readonly retries = { attempts: 3, baseMs: 500, maxMs: 30_000 }
   /** Adaptive backoff after 429s: 1 when nothing was refused. */
   rateFactor = 1
   constructor(
