@@ -1,14 +1,18 @@
 /**
  * Builds of plait side by side on S4 without HTTP, in one process, each repetition after a full
  * GC, in a new random order every repetition: resolves per-step differences of a few µs, which S4
- * over HTTP on this machine cannot (see ab.ts). The 20-step chain runs on an endpoint whose
+ * over HTTP on this machine cannot (see feature-floor.ts). The 20-step chain runs on an endpoint whose
  * `complete()` answers one turn of the event loop later, after walking `MB` megabytes of memory:
  * what happens between two steps over HTTP (the socket, the HTTP client, the SDK) also pushes
  * plait's code and data out of the CPU's caches, and plait's cost per step grows with it (about
  * 52 µs added per step with 0 MB, 68 with 1, 78 with 4 and 98 with 16 on the bench machine). The
  * baseline awaits the same `complete()` directly.
  *   npx tsx bench/ab-sim.ts [--reps=300] [--mb=4] [--mini] <dir> <dir> [<dir> ...]
- * Build each side inside a checkout, as for ab.ts. Give a build twice (a copy of its folder) to
+ * Build each side inside a checkout, so that its imports find node_modules:
+ *   git worktree add /tmp/before <commit> && ln -s "$PWD/node_modules" /tmp/before/node_modules
+ *   node /tmp/before/scripts/build.mjs "$PWD/bench/results/before" --js-only
+ *   node scripts/build.mjs bench/results/after --js-only
+ * Give a build twice (a copy of its folder) to
  * see the noise: their difference should be about 0. `--mini` adds the small runtimes of
  * lib/mini-runtime.ts on the same `complete()`: the lean one and the one with issue 2's features
  * (call sites, limits and abort, ledger), and that one with the checks and bookkeeping of the rest

@@ -7,7 +7,10 @@
  *   npx tsx --import ./bench/lib/use-built-package.mjs bench/feature-floor.ts [--reps=60] [<dir> ...]
  * Each `<dir>` is a further side: the chain on a build of plait in that folder (build it inside a
  * checkout with `node scripts/build.mjs bench/results/<name> --js-only`, as for ab-sim.ts), to
- * judge a change to the runtime against the floor and against plait as it is, in one process.
+ * judge a change to the runtime against the floor, against plait as it is, and against the first
+ * build given (the column `− first build`; this replaced `ab.ts`). Over HTTP a comparison moves by
+ * tens of µs per step between runs (an A/A pair of builds once read −50.7): `ab-sim.ts` resolves
+ * smaller changes.
  * Sides (the traced ones each with everything of the one before):
  * - `lean`: the graph built up front, one `then` per request;
  * - `lean, signal per request`: the same, with the run's `AbortSignal` passed to each request, as a
@@ -84,13 +87,16 @@ try {
       perStep.get(name)!.push(((wall - inFetch) * 1000) / S4_STEPS)
     }
   }
+  const paired = (x: number[], y: number[]) => median(x.map((value, index) => value - y[index]!))
   const baseline = perStep.get('baseline')!
-  console.log(`S4 client time over HTTP, ${reps} repetitions, µs per step (median; side − baseline as the median of per-repetition differences)`)
-  console.log(`${'side'.padEnd(24)}${'own'.padStart(8)}${'− baseline'.padStart(12)}`)
+  const builds = names.filter((name) => name.startsWith('build '))
+  const first = builds[0] === undefined ? undefined : perStep.get(builds[0])!
+  console.log(`S4 client time over HTTP, ${reps} repetitions, µs per step (median; differences are medians of per-repetition differences)`)
+  console.log(`${'side'.padEnd(24)}${'own'.padStart(8)}${'− baseline'.padStart(12)}${first ? '− first build'.padStart(15) : ''}`)
   for (const name of names) {
     const own = perStep.get(name)!
-    const added = name === 'baseline' ? 0 : median(own.map((value, index) => value - baseline[index]!))
-    console.log(`${name.padEnd(24)}${median(own).toFixed(1).padStart(8)}${(name === 'baseline' ? '' : added.toFixed(1)).padStart(12)}`)
+    const againstFirst = first !== undefined && builds.includes(name) ? paired(own, first).toFixed(1).padStart(15) : ''
+    console.log(`${name.padEnd(24)}${median(own).toFixed(1).padStart(8)}${(name === 'baseline' ? '' : paired(own, baseline).toFixed(1)).padStart(12)}${againstFirst}`)
   }
 } finally {
   await server.close()

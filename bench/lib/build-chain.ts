@@ -1,6 +1,6 @@
 /**
  * S4's chain on a build of plait loaded from a folder, for the scripts that compare builds in one
- * process (`ab.ts`, `ab-sim.ts`). Each build is imported by file URL, so that two builds are two
+ * process (`ab-sim.ts`, `feature-floor.ts`). Each build is imported by file URL, so that two builds are two
  * sets of classes; nothing here imports plait itself.
  */
 import { resolve } from 'node:path'

@@ -1,7 +1,8 @@
 /**
  * The parts of S4 that do not need plait: its steps, latency, the hand-written baseline and the
- * timing `fetch` of the client-time measure. `bench/ab.ts` imports them without loading plait's
- * sources next to the builds it compares.
+ * timing `fetch` of the client-time measure. `bench/ab-sim.ts` imports them without loading
+ * plait's sources next to the builds it compares; `feature-floor.ts` and `lib/mini-runtime.ts`
+ * use them too.
  */
 import type OpenAI from 'openai'
 import { chat } from './baseline-chat.js'
