@@ -4,6 +4,7 @@
  */
 import type { CompletionRequest, CompletionResult, Endpoint, EndpointDescription } from './endpoint.js'
 import type { CallEventListener } from './events.js'
+import { markInProcess } from './direct.js'
 import { checkFallbacks, completeWithLimits } from './limits/call.js'
 
 /** What a backend reports about one completed call. */
@@ -59,7 +60,5 @@ export interface BackendCallOptions {
  */
 export function inProcessBackend(endpoints: Readonly<Record<string, Endpoint>>): Backend {
   checkFallbacks(endpoints)
-  return {
-    complete: (alias, request, options) => completeWithLimits(endpoints, alias, request, options),
-  }
+  return markInProcess({ complete: (alias, request, options) => completeWithLimits(endpoints, alias, request, options) }, endpoints)
 }

@@ -205,6 +205,21 @@ const numbered = /_\d+$/
 /** Kinds whose functions run user code, which may hand back values that are still pending. */
 const dynamicKinds = new Set<NodeKind>(['derive', 'cond', 'map', 'effect', 'await'])
 
+/**
+ * What a node function returns when it settles its node itself, later, with `run.complete(node,
+ * value)` or `run.fail(node, error)` (a direct LLM call, see runtime/direct.ts): no promise between
+ * the reply and the node.
+ *
+ * @example
+ * ```ts
+ * execute: (values, { run, node }) => {
+ *   setTimeout(() => run.complete(node, 42), 10)
+ *   return deferred
+ * }
+ * ```
+ */
+export const deferred: unique symbol = Symbol('plait.deferred')
+
 let runCounter = 0
 /** Nodes that may run at once before the run's signal takes any number of listeners (Node warns past 10). */
 const MANY_RUNNING = 8
@@ -549,6 +564,7 @@ export class Run<Services = unknown> {
     } finally {
       this.scope = outer
     }
+    if (result === deferred) return
     if (result instanceof Promise) {
       result.then(
         (value) => this.resolveWith(node, value),
@@ -589,7 +605,8 @@ export class Run<Services = unknown> {
     )
   }
 
-  private complete(node: RunNode, value: unknown): void {
+  /** Completes a running node with `value` (a node function that returned `deferred` calls this). */
+  complete(node: RunNode, value: unknown): void {
     if (node.state !== 'running') return
     node.state = 'done'
     this.running--
@@ -617,7 +634,8 @@ export class Run<Services = unknown> {
     this.settled(node)
   }
 
-  private fail(node: RunNode, cause: unknown): void {
+  /** Fails a running node with `cause` (a node function that returned `deferred` calls this). */
+  fail(node: RunNode, cause: unknown): void {
     if (node.state !== 'running') return
     node.state = 'failed'
     this.running--

@@ -5,6 +5,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { currentRun } from '../runtime/context.js'
 import type { Backend, BackendCallOptions, CallOutcome } from '../runtime/backend.js'
 import type { ChatMessage, CompletionRequest } from '../runtime/endpoint.js'
+import { startDirect } from '../runtime/direct.js'
 import type { CallEvent } from '../runtime/events.js'
 import { PlaitError } from '../runtime/errors.js'
 import { futureFor } from '../runtime/future.js'
@@ -153,10 +154,12 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
   }
 
   /**
-   * Runs the call. Without an output schema it is one request and no async function (a promise
-   * chained on the backend's); with one, replies are parsed and re-asked in `#completeStructured`.
+   * Runs the call. Without an output schema it is one request and no async function: a direct call
+   * (runtime/direct.ts) when nothing reads its details and nothing stands between it and its
+   * endpoint, else a promise chained on the backend's; with one, replies are parsed and re-asked in
+   * `#completeStructured`.
    */
-  #complete(inputs: In, context: ExecuteContext & { run: Run<PipelineServices> }): Promise<Out> {
+  #complete(inputs: In, context: ExecuteContext & { run: Run<PipelineServices> }): unknown {
     const backend = context.run.services.backend
     if (!backend) throw new PlaitError('Expected a backend to run this call; the run has none (was it traced rather than run?).')
     const input = this.#combine ? this.#combine(...inputs) : (inputs[0] as LLMInput)
@@ -167,6 +170,10 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
     if (this.output) request.responseFormat = responseFormatFor(this.output, context.node.module || this.constructor.name)
     if (!this.output && !context.run.recording) {
       // Nobody reads this call's details (no tape, no records): no details, no events.
+      if (context.node.scope === undefined) {
+        const started = startDirect(backend, this.alias, request, context)
+        if (started !== undefined) return started
+      }
       const options = context.run.prioritized ? { signal: context.signal, priority: context.node.priority } : { signal: context.signal }
       return backend.complete(this.alias, request, options).then(replyText) as Promise<Out>
     }

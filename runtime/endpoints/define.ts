@@ -41,6 +41,8 @@ const inspectSymbol = Symbol.for('nodejs.util.inspect.custom')
 
 /** Where an endpoint keeps its limiter, for the getters of `endpointPrototype`. */
 const limiterKey = Symbol('plait.limiter')
+/** Where an endpoint keeps what its requests share (see `requestCoreOf`). */
+const coreKey = Symbol('plait.requestCore')
 
 type WithLimiter = Endpoint & { [limiterKey]: Limiter }
 
@@ -147,7 +149,7 @@ export function defineEndpoint(options: DefineEndpointOptions): Endpoint {
   const { maxConcurrent, rpm, tpm, burst, timeoutMs, adaptive } = limits
   const limiter = new Limiter({ maxConcurrent, rpm, tpm, burstRequests: burst?.requests, burstTokens: burst?.tokens, adaptive })
 
-  const core: RequestCore = { complete, label, where, timeoutMs, limiter }
+  const core: RequestCore = { complete, label, where, timeoutMs, tpm, limiter, ownComplete: undefined! }
   const checkSignal = (signal: unknown, method: string): string | undefined =>
     signal instanceof AbortSignal ? undefined : `Expected \`options.signal\` of ${label}.${method}() to be an AbortSignal, got ${show(signal)}`
   const checkPriority = (priority: unknown, method: string): string | undefined =>
@@ -224,6 +226,7 @@ export function defineEndpoint(options: DefineEndpointOptions): Endpoint {
   } as Omit<Endpoint, 'effectiveLimits' | 'load'> as Endpoint
 
   const ownComplete = endpoint.complete
+  core.ownComplete = ownComplete
 
   /** Sends `request` with its slot taken: tells `onAdmitted`, then completes it and gives the slot back. */
   const sendAdmitted = (request: CompletionRequest, sendOptions: SendOptions, admission: LimiterAdmission): Promise<CompletionResult> => {
@@ -257,22 +260,65 @@ export function defineEndpoint(options: DefineEndpointOptions): Endpoint {
   }
 
   Object.defineProperty(endpoint, limiterKey, { value: limiter })
+  Object.defineProperty(endpoint, coreKey, { value: core })
   return endpoint
 }
 
 /** What the requests of one endpoint share. */
-interface RequestCore {
+export interface RequestCore {
   readonly complete: DefineEndpointOptions['complete']
   readonly label: string
   readonly where: string
   readonly timeoutMs: number | undefined
+  readonly tpm: number | undefined
   readonly limiter: Limiter
+  /** The endpoint's own `complete` method, to tell when a user has replaced it. */
+  ownComplete: Endpoint['complete']
+}
+
+/**
+ * What a run needs to send requests to `endpoint` itself (see runtime/direct.ts): its limiter and
+ * `complete`. `undefined` when the endpoint was not made by `defineEndpoint`, when its `complete`
+ * was replaced (`endpoint.complete = ...`) or when it has `timeoutMs`: those go through `send()`.
+ *
+ * @example
+ * ```ts
+ * const core = requestCoreOf(endpoint)
+ * const admission = core?.limiter.tryAcquire(0)
+ * ```
+ */
+export function requestCoreOf(endpoint: Endpoint): RequestCore | undefined {
+  const core = (endpoint as Partial<Record<typeof coreKey, RequestCore>>)[coreKey]
+  if (core === undefined || core.timeoutMs !== undefined || endpoint.complete !== core.ownComplete) return undefined
+  return core
+}
+
+/**
+ * Why `value` is not what `complete` must resolve to (`{ text: string, model: string }`), if it is not.
+ *
+ * @example
+ * ```ts
+ * const problem = resultProblem(core, value)
+ * if (problem) throw problem
+ * ```
+ */
+export function resultProblem(core: RequestCore, value: unknown): TypeError | undefined {
+  const result = value as Partial<CompletionResult> | null
+  if (typeof result === 'object' && result !== null && typeof result.text === 'string' && typeof result.model === 'string') return undefined
+  return new TypeError(`Expected \`complete\` of the ${core.label} to resolve to { text: string, model: string }, got ${show(value)}`)
 }
 
 const outcomeOf = (error: unknown): AdmissionOutcome => (error instanceof EndpointError && error.status === 429 && error.retryable ? 'rate-limited' : 'failed')
 
-/** Gives back the slot of a request that failed with `error` (its signal `signal`). */
-function releaseFailed(limiter: Limiter, admission: LimiterAdmission, signal: AbortSignal, error: unknown): void {
+/**
+ * Gives back the slot of a request that failed with `error` (its signal `signal`).
+ *
+ * @example
+ * ```ts
+ * releaseFailed(limiter, admission, signal, error)
+ * ```
+ */
+export function releaseFailed(limiter: Limiter, admission: LimiterAdmission, signal: AbortSignal, error: unknown): void {
   if (!signal.aborted && error instanceof EndpointError && error.status === undefined && error.retryable) {
     // Timed out or cut off: the server learns that the connection closed a moment after we
     // do. Keep the slot one more turn of the event loop, so that the next request (often
@@ -358,8 +404,9 @@ class PendingRequest implements AbortWatcher {
 
   settle(value: CompletionResult): void {
     if (this.finished) return
-    if (typeof value !== 'object' || value === null || typeof value.text !== 'string' || typeof value.model !== 'string') {
-      this.fail(new TypeError(`Expected \`complete\` of the ${this.core.label} to resolve to { text: string, model: string }, got ${show(value)}`))
+    const problem = resultProblem(this.core, value)
+    if (problem !== undefined) {
+      this.fail(problem)
       return
     }
     this.finish()

@@ -4,7 +4,9 @@
  */
 import type { Backend, BackendCallOptions, CallOutcome } from '../backend.js'
 import type { CompletionRequest } from '../endpoint.js'
+import { inProcessEndpointsOf, withDirectRoute } from '../direct.js'
 import type { CallEvent } from '../events.js'
+import { outcomeFrom, resumeWithLimits } from '../limits/call.js'
 import { BudgetExceededError, costOf, reachedLimit, type Budget, type BudgetScope, type Ledger, type LedgerEntry, type Price } from './ledger.js'
 
 /**
@@ -107,7 +109,7 @@ export function ledgerBackend(inner: Backend, options: LedgerBackendOptions): Ba
     throw error
   }
 
-  return {
+  const backend: Backend = {
     complete(alias, request, callOptions) {
       // Without budgets, one promise on top of the inner one (an async function would add more).
       if (budgets.length === 0) {
@@ -125,6 +127,26 @@ export function ledgerBackend(inner: Backend, options: LedgerBackendOptions): Ba
       return budgeted(alias, request, callOptions)
     },
   }
+  // Calls may go straight to the endpoints (runtime/direct.ts) when no budget must see them first.
+  const endpoints = inProcessEndpointsOf(inner)
+  if (endpoints === undefined || budgets.length > 0) return backend
+  return withDirectRoute(backend, {
+    endpoints,
+    replied(alias, result, endpoint, queuedMs) {
+      if (priceOf === undefined) {
+        const usage = result.usage
+        record(alias, result.model, 'ok', usage?.promptTokens ?? 0, usage?.completionTokens ?? 0, 0, false)
+      } else {
+        succeeded(alias, outcomeFrom(result, endpoint.describe(), alias, 1, queuedMs))
+      }
+    },
+    resume(alias, request, callOptions, error, queuedMs) {
+      return resumeWithLimits(endpoints, alias, request, callOptions, error, queuedMs).then(
+        (outcome) => succeeded(alias, outcome),
+        (failure: unknown) => failed(alias, callOptions.signal, failure),
+      )
+    },
+  })
 
   async function budgeted(alias: string, request: CompletionRequest, callOptions: BackendCallOptions): Promise<CallOutcome> {
     const early = exceeded()

@@ -79,6 +79,50 @@ export function completeWithLimits(
   )
 }
 
+/**
+ * The rest of a call whose first attempt at `alias` was sent without `completeWithLimits` (by a
+ * run straight to the endpoint, see runtime/direct.ts) and failed with `firstError` after
+ * `queuedMs` in the limiter: retries and fallbacks as `completeWithLimits` would make them.
+ *
+ * @example
+ * ```ts
+ * const outcome = await resumeWithLimits(endpoints, 'fast', request, { signal }, error, 0)
+ * ```
+ */
+export function resumeWithLimits(
+  endpoints: Readonly<Record<string, Endpoint>>,
+  alias: string,
+  request: CompletionRequest,
+  options: BackendCallOptions,
+  firstError: unknown,
+  queuedMs: number,
+): Promise<CallOutcome> {
+  const call = new LimitedCall(endpoints, alias, request, options)
+  call.attempt = 1
+  call.attempts = 1
+  call.queuedMs = queuedMs
+  return retrying(call, firstError)
+}
+
+/**
+ * What a backend reports for `result`, answered by `alias` (described by `endpoint`) after
+ * `attempts` attempts and `queuedMs` in the limiters.
+ *
+ * @example
+ * ```ts
+ * const outcome = outcomeFrom(result, endpoint.describe(), 'fast', 1, 0)
+ * ```
+ */
+export function outcomeFrom(result: CompletionResult, endpoint: EndpointDescription, alias: string, attempts: number, queuedMs: number): CallOutcome {
+  // Not `{ ...result, endpoint, ... }`: on V8 a spread followed by more properties is slow (≈ 1 µs each).
+  const outcome = copyOwn(result) as unknown as CallOutcome
+  outcome.endpoint = endpoint
+  outcome.alias = alias
+  outcome.attempts = attempts
+  outcome.queuedMs = queuedMs
+  return outcome
+}
+
 /** The state of one call across attempts and fallbacks. */
 class LimitedCall {
   // Fields set in the constructor, not by initializers (one function call less per call while
@@ -142,13 +186,7 @@ class LimitedCall {
       const at = performance.now()
       onEvent(result.usage ? { type: 'end', alias: this.current, ok: true, usage: result.usage, at } : { type: 'end', alias: this.current, ok: true, at })
     }
-    // Not `{ ...result, endpoint, ... }`: on V8 a spread followed by more properties is slow (≈ 1 µs each).
-    const outcome = copyOwn(result) as unknown as CallOutcome
-    outcome.endpoint = this.description
-    outcome.alias = this.current
-    outcome.attempts = this.attempts
-    outcome.queuedMs = this.queuedMs
-    return outcome
+    return outcomeFrom(result, this.description, this.current, this.attempts, this.queuedMs)
   }
 
   /** Reports the end of a call that failed. */

@@ -1,0 +1,205 @@
+/**
+ * Direct calls: the way of an LLM call from its node to its endpoint when nothing between them is
+ * configured. The general way goes through the backend's layers (the ledger wrapper,
+ * `completeWithLimits`, the endpoint's `send()` and its request object), each with a promise and an
+ * object of its own; a call on the direct way is one object that takes the endpoint's slot, sends
+ * the request, and on the reply gives the slot back, writes the ledger entry and settles the node,
+ * in one reaction (bench/README.md, S4).
+ *
+ * The direct way is taken only when the backend is plait's own (`inProcessBackend`, wrapped by
+ * `ledgerBackend` without budgets: no memo store, no custom backend) and the endpoint was made by
+ * `defineEndpoint` with its own `complete` and no `timeoutMs`. A call that fails there continues
+ * on the general way (retries, fallbacks, the ledger's failure entry) from its failed first
+ * attempt: what a user sees is the same on both ways.
+ */
+import type { Backend, CallOutcome, BackendCallOptions } from './backend.js'
+import type { CompletionRequest, CompletionResult, Endpoint } from './endpoint.js'
+import { watchAbort, type AbortWatcher } from './endpoints/abort.js'
+import { releaseFailed, requestCoreOf, resultProblem, type RequestCore } from './endpoints/define.js'
+import { estimateTokens, usedTokens } from './limits/estimate.js'
+import type { LimiterAdmission } from './limits/limiter.js'
+import { deferred, type ExecuteContext, type Run, type RunNode } from './run.js'
+
+/** Where `inProcessBackend` keeps its endpoints, and `ledgerBackend` its direct route. */
+const endpointsKey = Symbol('plait.inProcessEndpoints')
+const routeKey = Symbol('plait.directRoute')
+
+/**
+ * What a backend that allows direct calls does around them: its endpoints, and its bookkeeping.
+ *
+ * @example
+ * ```ts
+ * withDirectRoute(backend, { endpoints, replied: (alias, result) => record(alias, result), resume })
+ * ```
+ */
+export interface DirectRoute {
+  readonly endpoints: Readonly<Record<string, Endpoint>>
+  /** A call on `alias` got `result` at its first attempt, after `queuedMs` in the limiter. */
+  replied(alias: string, result: CompletionResult, endpoint: Endpoint, queuedMs: number): void
+  /** The rest of a call whose first attempt failed with `error`: retries, fallbacks, bookkeeping. */
+  resume(alias: string, request: CompletionRequest, options: BackendCallOptions, error: unknown, queuedMs: number): Promise<CallOutcome>
+}
+
+/**
+ * Marks `backend` as the in-process backend of `endpoints`.
+ *
+ * @example
+ * ```ts
+ * return markInProcess({ complete }, endpoints)
+ * ```
+ */
+export function markInProcess(backend: Backend, endpoints: Readonly<Record<string, Endpoint>>): Backend {
+  Object.defineProperty(backend, endpointsKey, { value: endpoints })
+  return backend
+}
+
+/**
+ * The endpoints of an in-process backend (see {@link markInProcess}), `undefined` for any other.
+ *
+ * @example
+ * ```ts
+ * const endpoints = inProcessEndpointsOf(inner)
+ * ```
+ */
+export function inProcessEndpointsOf(backend: Backend): Readonly<Record<string, Endpoint>> | undefined {
+  return (backend as Partial<Record<typeof endpointsKey, Readonly<Record<string, Endpoint>>>>)[endpointsKey]
+}
+
+/**
+ * Lets runs make direct calls through `backend` (see the file comment), with `route`.
+ *
+ * @example
+ * ```ts
+ * withDirectRoute(backend, route)
+ * ```
+ */
+export function withDirectRoute(backend: Backend, route: DirectRoute): Backend {
+  Object.defineProperty(backend, routeKey, { value: route })
+  return backend
+}
+
+/**
+ * Starts the LLM call of `context.node` as a direct call when `backend` and the endpoint of
+ * `alias` allow it (see the file comment): returns `deferred` (the call settles the node itself),
+ * or `undefined` when the call must take the general way.
+ *
+ * @example
+ * ```ts
+ * const started = startDirect(backend, 'fast', request, context)
+ * if (started !== undefined) return started
+ * ```
+ */
+export function startDirect(backend: Backend, alias: string, request: CompletionRequest, context: ExecuteContext): typeof deferred | undefined {
+  const route = (backend as Partial<Record<typeof routeKey, DirectRoute>>)[routeKey]
+  if (route === undefined) return undefined
+  const endpoints = route.endpoints
+  const endpoint = Object.hasOwn(endpoints, alias) ? endpoints[alias] : undefined
+  if (endpoint === undefined) return undefined
+  const core = requestCoreOf(endpoint)
+  if (core === undefined) return undefined
+  const { signal, run, node } = context
+  if (signal.aborted) throw signal.reason
+  const call = new DirectCall(route, alias, request, endpoint, core, run, node, signal)
+  const tokens = core.tpm === undefined ? 0 : estimateTokens(request)
+  const admission = core.limiter.tryAcquire(tokens)
+  if (admission !== undefined) call.send(admission)
+  else call.wait(tokens)
+  return deferred
+}
+
+/** One direct call: its slot, its request, and the node it settles. */
+class DirectCall implements AbortWatcher {
+  // Fields set in the constructor, not by initializers (see RunNode in runtime/run.ts).
+  declare readonly route: DirectRoute
+  declare readonly alias: string
+  declare readonly request: CompletionRequest
+  declare readonly endpoint: Endpoint
+  declare readonly core: RequestCore
+  declare readonly run: Run
+  declare readonly node: RunNode
+  declare readonly signal: AbortSignal
+  declare admission: LimiterAdmission | undefined
+  declare watching: Set<unknown> | undefined
+  declare finished: boolean
+
+  constructor(route: DirectRoute, alias: string, request: CompletionRequest, endpoint: Endpoint, core: RequestCore, run: Run, node: RunNode, signal: AbortSignal) {
+    this.route = route
+    this.alias = alias
+    this.request = request
+    this.endpoint = endpoint
+    this.core = core
+    this.run = run
+    this.node = node
+    this.signal = signal
+    this.admission = undefined
+    this.watching = undefined
+    this.finished = false
+  }
+
+  /** Waits for a slot (highest priority first, then first come), then sends. */
+  wait(tokens: number): void {
+    const priority = this.run.prioritized ? this.node.priority : 0
+    this.core.limiter.acquire(tokens, this.signal, priority).then(
+      (admission) => this.send(admission),
+      (error: unknown) => this.run.fail(this.node, error),
+    )
+  }
+
+  /** Sends the request with its slot taken. */
+  send(admission: LimiterAdmission): void {
+    this.admission = admission
+    // Calls `aborted` at once when the run has already failed.
+    this.watching = watchAbort(this.signal, this)
+    if (this.finished) return
+    let reply: Promise<CompletionResult>
+    try {
+      reply = this.core.complete(this.request, { signal: this.signal })
+      if (!(reply instanceof Promise)) reply = Promise.resolve(reply)
+    } catch (error) {
+      reply = Promise.reject(error)
+    }
+    reply.then(
+      (result) => this.replied(result),
+      (error: unknown) => this.failed(error),
+    )
+  }
+
+  /** The reply: the slot goes back, the ledger has its entry, the node is done. */
+  replied(result: CompletionResult): void {
+    if (this.finished) return
+    const problem = resultProblem(this.core, result)
+    if (problem !== undefined) return this.failed(problem)
+    this.finish()
+    const admission = this.admission!
+    this.core.limiter.release(admission, 'ok', usedTokens(result.usage))
+    this.route.replied(this.alias, result, this.endpoint, admission.admittedAt - admission.queuedAt)
+    this.run.complete(this.node, result.text)
+  }
+
+  /** The first attempt failed: the slot goes back, and the call goes on the general way (retries, fallbacks). */
+  failed(error: unknown): void {
+    if (this.finished) return
+    this.finish()
+    const admission = this.admission!
+    releaseFailed(this.core.limiter, admission, this.signal, error)
+    const options: BackendCallOptions = this.run.prioritized ? { signal: this.signal, priority: this.node.priority } : { signal: this.signal }
+    this.route.resume(this.alias, this.request, options, error, admission.admittedAt - admission.queuedAt).then(
+      (outcome) => this.run.complete(this.node, outcome.text),
+      (reason: unknown) => this.run.fail(this.node, reason),
+    )
+  }
+
+  /** The run failed or was aborted: the request stops counting at once, whatever `complete` does. */
+  aborted(reason: unknown): void {
+    if (this.finished) return
+    this.finish()
+    if (this.admission !== undefined) releaseFailed(this.core.limiter, this.admission, this.signal, reason)
+    this.run.fail(this.node, reason)
+  }
+
+  private finish(): void {
+    this.finished = true
+    this.watching?.delete(this)
+    this.watching = undefined
+  }
+}
