@@ -42,6 +42,22 @@ export function isFuture(value: unknown): boolean {
   return typeof value === 'function' && (value as unknown as Record<symbol, unknown>)[futureTarget] !== undefined
 }
 
+/**
+ * The node behind `value` when it is a future (see {@link materialize}), else `undefined`:
+ * `isFuture` and `materialize` with one look through the proxy.
+ *
+ * @example
+ * ```ts
+ * const node = nodeOfFuture(argument)
+ * if (node !== undefined) inputs.push(node)
+ * ```
+ */
+export function nodeOfFuture(value: unknown): RunNode | undefined {
+  if (typeof value !== 'function') return undefined
+  const target = (value as unknown as Record<symbol, FutureTarget | undefined>)[futureTarget]
+  return target === undefined ? undefined : materializeTarget(target)
+}
+
 /** The future standing for `node`'s value. */
 export function futureFor(node: RunNode): unknown {
   return (node.proxy ??= makeFuture(makeNodeTarget(node)))

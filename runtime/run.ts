@@ -9,9 +9,9 @@
 import type { Graph, GraphModule, GraphNode, GraphParameter, NodeKind, OutputShape, JsonValue } from '../src/graph/types.js'
 import { setMaxListeners } from 'node:events'
 import { enterRun, leaveRun } from './context.js'
-import { abortOwned, ownedController } from './endpoints/abort.js'
+import { abortOwned, ownedController, type AbortWatcher } from './endpoints/abort.js'
 import { NodeError, TraceError } from './errors.js'
-import { futureFor, isFuture, materialize } from './future.js'
+import { futureFor, isFuture, nodeOfFuture } from './future.js'
 import { captureCallSite, resolveCallSite, type CallSite } from './location.js'
 import { hasPlaceholder, splitPlaceholders } from './placeholder.js'
 
@@ -110,6 +110,8 @@ export class RunNode implements NodeTiming {
   declare proxy: unknown
   /** The failure scope the node belongs to (a compiled `try`), if any. */
   declare scope: NodeScope | undefined
+  /** Its request in flight, told when the run aborts (a direct call, see runtime/direct.ts). */
+  declare request: AbortWatcher | undefined
 
   constructor(run: Run, index: number, id: string, spec: NodeSpec, module: string) {
     this.state = 'waiting'
@@ -128,6 +130,7 @@ export class RunNode implements NodeTiming {
     this.details = undefined
     this.proxy = undefined
     this.scope = undefined
+    this.request = undefined
     this.run = run
     this.index = index
     this.id = id
@@ -244,6 +247,8 @@ export class Run<Services = unknown> {
   declare readonly nodes: RunNode[]
   /** Aborted through `abortOwned` only (see `ownedController`). */
   private declare readonly controller: AbortController
+  /** `controller.signal`, read once (the getter is a call per read). */
+  private declare readonly ownSignal: AbortSignal
   /** The last side effect of the run: the next one waits for it (program order). */
   declare lastEffect: RunNode | undefined
   /** The first failure: a NodeError, the error `forward()` threw, or the abort reason. */
@@ -281,6 +286,7 @@ export class Run<Services = unknown> {
     this.services = options.services
     this.nodes = []
     this.controller = ownedController()
+    this.ownSignal = this.controller.signal
     this.lastEffect = undefined
     this.failure = undefined
     this.scope = undefined
@@ -310,7 +316,7 @@ export class Run<Services = unknown> {
   }
 
   get signal(): AbortSignal {
-    return this.controller.signal
+    return this.ownSignal
   }
 
   /** The module whose `forward()` is running now. */
@@ -425,8 +431,8 @@ export class Run<Services = unknown> {
       return { kind: 'literal', value }
     }
     if (typeof value === 'string') return hasPlaceholder(value) ? this.captureText(value, site) : { kind: 'literal', value }
-    if (isFuture(value)) {
-      const node = materialize(value)
+    const node = nodeOfFuture(value)
+    if (node !== undefined) {
       if (node.run !== this) throw new TraceError('A pending value from another run was used', 'Pass values between runs only after they resolve (await the first run).', resolveCallSite(site ?? captureCallSite()))
       return { kind: 'node', node }
     }
@@ -484,9 +490,9 @@ export class Run<Services = unknown> {
         if (this.prioritized) {
           this.prioritize()
           // Stable: equal priorities keep their creation order.
-          this.ready.sort((first, second) => second.priority - first.priority)
+          if (this.ready.length > 1) this.ready.sort((first, second) => second.priority - first.priority)
         }
-        this.drain()
+        this.drain(undefined)
       } else {
         // forward() threw: the caller aborts the run, which cancels these.
         this.ready.length = 0
@@ -510,19 +516,20 @@ export class Run<Services = unknown> {
   private enqueue(node: RunNode): void {
     // Times are read only by records and tapes.
     if (this.recording) node.readyAt = now()
-    this.ready.push(node)
-    if (!this.draining) this.drain()
+    if (this.draining) this.ready.push(node)
+    else this.drain(node)
   }
 
-  private drain(): void {
+  /** Starts `first` (if given), then every node made ready meanwhile, in order. */
+  private drain(first: RunNode | undefined): void {
     this.draining = true
+    const ready = this.ready
     try {
-      while (this.readyHead < this.ready.length) {
-        const next = this.ready[this.readyHead++]!
-        this.start(next)
-      }
+      if (first !== undefined) this.start(first)
+      while (this.readyHead < ready.length) this.start(ready[this.readyHead++]!)
     } finally {
-      this.ready.length = 0
+      // Setting `length` is a call into the runtime: only when there is something to drop.
+      if (ready.length > 0) ready.length = 0
       this.readyHead = 0
       this.draining = false
     }
@@ -540,7 +547,7 @@ export class Run<Services = unknown> {
     // than building a small run's nodes.
     if (++this.running > MANY_RUNNING && !this.liftedListenerLimit) {
       this.liftedListenerLimit = true
-      setMaxListeners(0, this.controller.signal)
+      setMaxListeners(0, this.ownSignal)
     }
     if (this.recording) node.startedAt = now()
     const inputs = node.spec.inputs
@@ -551,7 +558,7 @@ export class Run<Services = unknown> {
     const outer = this.scope
     this.scope = scope?.enter(node)
     try {
-      const signal = scope === undefined ? this.controller.signal : scope.signal(node)
+      const signal = scope === undefined ? this.ownSignal : scope.signal(node)
       const previous = enterRun(this)
       try {
         result = node.spec.execute(values, { signal, run: this, node })
@@ -681,7 +688,10 @@ export class Run<Services = unknown> {
     if (this.failure !== undefined) return
     this.failure = reason ?? new Error('The run was aborted.')
     abortOwned(this.controller, this.failure)
-    for (const node of this.nodes) if (node.state === 'waiting') this.cancel(node)
+    for (const node of this.nodes) {
+      if (node.state === 'waiting') this.cancel(node)
+      else if (node.request !== undefined) node.request.aborted(this.failure)
+    }
   }
 
   private settled(node: RunNode): void {

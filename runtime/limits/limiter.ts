@@ -131,14 +131,17 @@ export class Limiter {
 
   /**
    * Admits at once when nothing waits, a slot is free and the buckets allow `tokens`; otherwise
-   * `undefined` (then call {@link acquire}).
+   * `undefined` (then call {@link acquire}). With `timed` false and no rate limit, the clock is
+   * not read (reading it costs a call into the runtime): the admission's times are then 0.
    */
-  tryAcquire(tokens: number): LimiterAdmission | undefined {
+  tryAcquire(tokens: number, timed = true): LimiterAdmission | undefined {
     if (this.queued > 0 || this.inFlight >= this.slots) return undefined
-    const now = performance.now()
-    if (this.requestBucket !== undefined || this.tokenBucket !== undefined) {
-      if (this.rateWait(tokens, now) !== undefined) return undefined
+    if (this.requestBucket === undefined && this.tokenBucket === undefined) {
+      const now = timed ? performance.now() : 0
+      return this.admit(tokens, now, now, 0, 0)
     }
+    const now = performance.now()
+    if (this.rateWait(tokens, now) !== undefined) return undefined
     return this.admit(tokens, now, now, 0, 0)
   }
 
