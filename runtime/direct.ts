@@ -14,8 +14,8 @@
  */
 import type { Backend, CallOutcome, BackendCallOptions } from './backend.js'
 import type { CompletionRequest, CompletionResult, Endpoint } from './endpoint.js'
-import type { AbortWatcher } from './endpoints/abort.js'
-import { releaseFailed, requestCoreOf, resultProblem, type RequestCore } from './endpoints/define.js'
+import { releaseFailed, requestCoreOf, resultProblem, type DirectRequest, type RequestCore } from './endpoints/define.js'
+import { RequestSignal } from './endpoints/request-signal.js'
 import { estimateTokens, usedTokens } from './limits/estimate.js'
 import type { LimiterAdmission } from './limits/limiter.js'
 import { deferred, type ExecuteContext, type Run, type RunNode } from './run.js'
@@ -108,8 +108,12 @@ export function startDirect(backend: Backend, alias: string, request: Completion
   return deferred
 }
 
-/** One direct call: its slot, its request, and the node it settles. */
-class DirectCall implements AbortWatcher {
+/**
+ * One direct call: its slot, its request, and the node it settles. It is also its request's
+ * stand-in `AbortSignal` (a `RequestSignal` that follows nothing): the run aborts it through its
+ * node (`RunNode.request`), with no listener on the run's signal.
+ */
+class DirectCall extends RequestSignal implements DirectRequest {
   // Fields set in the constructor, not by initializers (see RunNode in runtime/run.ts).
   declare readonly route: DirectRoute
   declare readonly alias: string
@@ -118,11 +122,13 @@ class DirectCall implements AbortWatcher {
   declare readonly core: RequestCore
   declare readonly run: Run
   declare readonly node: RunNode
-  declare readonly signal: AbortSignal
+  /** The run's signal, for endpoints that take a real one. */
+  declare readonly runSignal: AbortSignal
   declare admission: LimiterAdmission | undefined
   declare finished: boolean
 
-  constructor(route: DirectRoute, alias: string, request: CompletionRequest, endpoint: Endpoint, core: RequestCore, run: Run, node: RunNode, signal: AbortSignal) {
+  constructor(route: DirectRoute, alias: string, request: CompletionRequest, endpoint: Endpoint, core: RequestCore, run: Run, node: RunNode, runSignal: AbortSignal) {
+    super()
     this.route = route
     this.alias = alias
     this.request = request
@@ -130,7 +136,7 @@ class DirectCall implements AbortWatcher {
     this.core = core
     this.run = run
     this.node = node
-    this.signal = signal
+    this.runSignal = runSignal
     this.admission = undefined
     this.finished = false
   }
@@ -138,7 +144,7 @@ class DirectCall implements AbortWatcher {
   /** Waits for a slot (highest priority first, then first come), then sends. */
   wait(tokens: number): void {
     const priority = this.run.prioritized ? this.node.priority : 0
-    this.core.limiter.acquire(tokens, this.signal, priority).then(
+    this.core.limiter.acquire(tokens, this.runSignal, priority).then(
       (admission) => this.send(admission),
       (error: unknown) => this.run.fail(this.node, error),
     )
@@ -149,12 +155,13 @@ class DirectCall implements AbortWatcher {
     this.admission = admission
     // The run may have failed while this call waited for its slot.
     const run = this.run
-    if (run.failure !== undefined) return this.aborted(run.failure)
-    // The run tells the node's request when it aborts (`Run.abort`): no listener, no set.
+    if (run.failure !== undefined) return this.abort(run.failure)
     this.node.request = this
+    const { core } = this
+    if (core.directSend !== undefined) return core.directSend(this.request, this)
     let reply: Promise<CompletionResult>
     try {
-      reply = this.core.complete(this.request, { signal: this.signal })
+      reply = core.complete(this.request, { signal: this.runSignal })
       if (!(reply instanceof Promise)) reply = Promise.resolve(reply)
     } catch (error) {
       reply = Promise.reject(error)
@@ -182,24 +189,29 @@ class DirectCall implements AbortWatcher {
     if (this.finished) return
     this.finish()
     const admission = this.admission!
-    releaseFailed(this.core.limiter, admission, this.signal, error)
-    const options: BackendCallOptions = this.run.prioritized ? { signal: this.signal, priority: this.node.priority } : { signal: this.signal }
+    releaseFailed(this.core.limiter, admission, this.runSignal, error)
+    const options: BackendCallOptions = this.run.prioritized ? { signal: this.runSignal, priority: this.node.priority } : { signal: this.runSignal }
     this.route.resume(this.alias, this.request, options, error, admission.admittedAt - admission.queuedAt).then(
       (outcome) => this.run.complete(this.node, outcome.text),
       (reason: unknown) => this.run.fail(this.node, reason),
     )
   }
 
-  /** The run failed or was aborted: the request stops counting at once, whatever `complete` does. */
-  aborted(reason: unknown): void {
+  /**
+   * The run failed or was aborted: the request's listeners (the SDK's) are told, and the request
+   * stops counting at once, whatever its endpoint does.
+   */
+  override abort(reason: unknown): void {
+    super.abort(reason)
     if (this.finished) return
     this.finish()
-    if (this.admission !== undefined) releaseFailed(this.core.limiter, this.admission, this.signal, reason)
+    if (this.admission !== undefined) releaseFailed(this.core.limiter, this.admission, this.runSignal, reason)
     this.run.fail(this.node, reason)
   }
 
   private finish(): void {
     this.finished = true
     this.node.request = undefined
+    this.listeners = undefined
   }
 }

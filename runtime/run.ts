@@ -9,7 +9,7 @@
 import type { Graph, GraphModule, GraphNode, GraphParameter, NodeKind, OutputShape, JsonValue } from '../src/graph/types.js'
 import { setMaxListeners } from 'node:events'
 import { enterRun, leaveRun } from './context.js'
-import { abortOwned, ownedController, type AbortWatcher } from './endpoints/abort.js'
+import { abortOwned, ownedController } from './endpoints/abort.js'
 import { NodeError, TraceError } from './errors.js'
 import { futureFor, isFuture, nodeOfFuture } from './future.js'
 import { captureCallSite, resolveCallSite, type CallSite } from './location.js'
@@ -110,8 +110,8 @@ export class RunNode implements NodeTiming {
   declare proxy: unknown
   /** The failure scope the node belongs to (a compiled `try`), if any. */
   declare scope: NodeScope | undefined
-  /** Its request in flight, told when the run aborts (a direct call, see runtime/direct.ts). */
-  declare request: AbortWatcher | undefined
+  /** Its request in flight, aborted when the run aborts (a direct call, see runtime/direct.ts). */
+  declare request: { abort(reason: unknown): void } | undefined
 
   constructor(run: Run, index: number, id: string, spec: NodeSpec, module: string) {
     this.state = 'waiting'
@@ -690,7 +690,7 @@ export class Run<Services = unknown> {
     abortOwned(this.controller, this.failure)
     for (const node of this.nodes) {
       if (node.state === 'waiting') this.cancel(node)
-      else if (node.request !== undefined) node.request.aborted(this.failure)
+      else if (node.request !== undefined) node.request.abort(this.failure)
     }
   }
 

@@ -11,6 +11,7 @@ import { estimateTokens, usedTokens } from '../limits/estimate.js'
 import { Limiter, type AdmissionOutcome, type LimiterAdmission } from '../limits/limiter.js'
 import { normalizeLimits, type EndpointLimitOptions } from '../limits/options.js'
 import { onAbort, watchAbort, type AbortWatcher } from './abort.js'
+import type { RequestSignal } from './request-signal.js'
 import { displayURL } from './redact.js'
 import { show } from './show.js'
 
@@ -36,6 +37,35 @@ export interface DefineEndpointOptions extends EndpointLimitOptions {
   /** Sends one request; must stop when `options.signal` aborts. */
   complete: (request: CompletionRequest, options: CompleteOptions) => Promise<CompletionResult>
 }
+
+/**
+ * The request of a direct call (runtime/direct.ts): the stand-in `AbortSignal` its run aborts, told
+ * once of the reply or the failure.
+ *
+ * @example
+ * ```ts
+ * client.chat.completions.create(body, { signal: call.asSignal() }).then((completion) => call.replied(resultOf(completion)), (error) => call.failed(error))
+ * ```
+ */
+export interface DirectRequest extends RequestSignal {
+  replied(result: CompletionResult): void
+  failed(error: unknown): void
+}
+
+/**
+ * Where an endpoint's maker passes its own way of sending a direct call's request (an internal
+ * option of `defineEndpoint`; `openai()` passes one: the SDK takes the request as its signal, so
+ * the request needs no signal of its own that follows the run's).
+ *
+ * @example
+ * ```ts
+ * defineEndpoint({ kind, model, complete, [directSendKey]: (request, call) => send(request, call) })
+ * ```
+ */
+export const directSendKey = Symbol('plait.directSend')
+
+/** What an endpoint passes as its {@link directSendKey} option. */
+export type DirectSend = (request: CompletionRequest, call: DirectRequest) => void
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom')
 
@@ -149,7 +179,8 @@ export function defineEndpoint(options: DefineEndpointOptions): Endpoint {
   const { maxConcurrent, rpm, tpm, burst, timeoutMs, adaptive } = limits
   const limiter = new Limiter({ maxConcurrent, rpm, tpm, burstRequests: burst?.requests, burstTokens: burst?.tokens, adaptive })
 
-  const core: RequestCore = { complete, label, where, timeoutMs, tpm, limiter, ownComplete: undefined! }
+  const directSend = (options as { [directSendKey]?: DirectSend })[directSendKey]
+  const core: RequestCore = { complete, directSend, label, where, timeoutMs, tpm, limiter, ownComplete: undefined! }
   const checkSignal = (signal: unknown, method: string): string | undefined =>
     signal instanceof AbortSignal ? undefined : `Expected \`options.signal\` of ${label}.${method}() to be an AbortSignal, got ${show(signal)}`
   const checkPriority = (priority: unknown, method: string): string | undefined =>
@@ -267,6 +298,8 @@ export function defineEndpoint(options: DefineEndpointOptions): Endpoint {
 /** What the requests of one endpoint share. */
 export interface RequestCore {
   readonly complete: DefineEndpointOptions['complete']
+  /** How a direct call's request is sent, when the endpoint has a way of its own (see {@link directSendKey}). */
+  readonly directSend: DirectSend | undefined
   readonly label: string
   readonly where: string
   readonly timeoutMs: number | undefined

@@ -2,7 +2,7 @@ import type { ClientOptions, OpenAI as OpenAIClient } from 'openai'
 import { EndpointError, type CompletionRequest, type CompletionResult, type Endpoint } from '../endpoint.js'
 import { resolveApiKey } from './api-key.js'
 import type { EndpointLimitOptions } from '../limits/options.js'
-import { defineEndpoint } from './define.js'
+import { defineEndpoint, directSendKey, type DefineEndpointOptions, type DirectRequest, type DirectSend } from './define.js'
 import { toEndpointError } from './openai-errors.js'
 import type { ChatCompletion } from 'openai/resources/chat/completions'
 import { fromChatCompletion, toChatCompletionBody } from './openai-request.js'
@@ -178,11 +178,39 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
     )
   }
 
-  return defineEndpoint({
+  /**
+   * Sends a direct call's request (runtime/direct.ts) with the client loaded: the SDK takes the
+   * call as its signal (the run aborts it), and the reply reaches the call through one `then`.
+   */
+  const sendDirect = ({ sdk, client }: Loaded, request: CompletionRequest, call: DirectRequest): void => {
+    const signal = call.asSignal()
+    const failed = (error: unknown) => call.failed(toEndpointError(error, { sdk, signal, where, redact, timeoutMs: sdkTimeoutMs }))
+    let reply: Promise<ChatCompletion>
+    try {
+      reply = client.chat.completions.create(toChatCompletionBody(model, request), { signal })
+    } catch (error) {
+      failed(error)
+      return
+    }
+    reply.then((completion) => {
+      const result = fromChatCompletion(completion, model)
+      if ('reason' in result) call.failed(new EndpointError(`${where}: Expected a reply with text, but ${redact(result.reason)}`, { retryable: false }))
+      else call.replied(result)
+    }, failed)
+  }
+
+  const endpointOptions: DefineEndpointOptions & { [directSendKey]: DirectSend } = {
     ...limitOptions,
     kind: 'openai',
     model,
     baseURL: shownURL,
+    [directSendKey]: (request: CompletionRequest, call: DirectRequest) => {
+      if (loaded !== undefined) return sendDirect(loaded, request, call)
+      load().then(
+        (sdk) => sendDirect(sdk, request, call),
+        (error: unknown) => call.failed(error),
+      )
+    },
     complete(request, { signal }) {
       try {
         signal.throwIfAborted()
@@ -192,7 +220,8 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
       }
       return load().then((sdk) => send(sdk, request, signal))
     },
-  })
+  }
+  return defineEndpoint(endpointOptions)
 }
 
 function parseHttpURL(url: string): URL | undefined {

@@ -13,7 +13,9 @@ type Listener = ((event: { type: 'abort'; target: RequestSignal }) => void) | { 
 
 /**
  * Follows `caller` for one request: once `caller` aborts, `aborted` and `reason` are set and the
- * listeners are called once. Call {@link RequestSignal.done} when the request has settled.
+ * listeners are called once. Call {@link RequestSignal.done} when the request has settled. Without
+ * a caller it aborts only through {@link RequestSignal.abort} (a direct call's request is told by
+ * its run, see runtime/direct.ts).
  *
  * @example
  * ```ts
@@ -30,14 +32,15 @@ export class RequestSignal {
   declare aborted: boolean
   declare reason: unknown
   declare listeners: Listener[] | undefined
-  declare stop: () => void
+  declare stop: (() => void) | undefined
 
-  constructor(caller: AbortSignal) {
+  constructor(caller?: AbortSignal) {
     this.aborted = false
     this.reason = undefined
     this.listeners = undefined
+    this.stop = undefined
     // Calls abort() at once when the caller has already aborted.
-    this.stop = onAbort(caller, (reason) => this.abort(reason))
+    if (caller !== undefined) this.stop = onAbort(caller, (reason) => this.abort(reason))
   }
 
   /** This object typed as the `AbortSignal` it stands in for (see the file's comment). */
@@ -78,7 +81,7 @@ export class RequestSignal {
 
   /** The request has settled: stop following the caller and drop the listeners. */
   done(): void {
-    this.stop()
+    this.stop?.()
     this.listeners = undefined
   }
 }
