@@ -401,9 +401,22 @@ export class Run<Services = unknown> {
    */
   addCall(spec: Omit<NodeSpec, 'inputs' | 'execute'>, args: unknown[], execute: (args: unknown[], context: ExecuteContext) => unknown): RunNode {
     const site = spec.site ?? captureCallSite()
-    const templates = new Array<Template>(args.length)
-    for (let index = 0; index < args.length; index++) templates[index] = this.capture(args[index], site)
-    const inputs = inputsOf(templates)
+    let inputs: RunNode[]
+    let templates: Template[] | undefined
+    if (args.length === 1) {
+      // The usual module call: one argument, often another call's pending value.
+      const only = this.capture(args[0], site)
+      if (only.kind === 'node') inputs = [only.node]
+      else {
+        templates = [only]
+        inputs = only.kind === 'literal' ? [] : inputsOf(templates)
+      }
+    } else {
+      templates = new Array<Template>(args.length)
+      for (let index = 0; index < args.length; index++) templates[index] = this.capture(args[index], site)
+      inputs = inputsOf(templates)
+      if (sameAsInputs(templates, inputs)) templates = undefined
+    }
     // The hot path: no spread, and the node function comes from a factory (one closure per call).
     return this.addNode({
       kind: spec.kind,
@@ -418,7 +431,7 @@ export class Run<Services = unknown> {
       site,
       execute: runCall,
       call: execute,
-      args: sameAsInputs(templates, inputs) ? undefined : templates,
+      args: templates,
     })
   }
 
