@@ -39,6 +39,22 @@ export interface BackendCallOptions {
   priority?: number
   /** Receives the call's events as they happen. */
   onEvent?: CallEventListener
+  /** The run the call belongs to (its `number`, and its item `index` in a batch or stream), for ledgers. */
+  run?: CallRun
+}
+
+/**
+ * Which run a call belongs to, as ledgers record it (`Run` has these).
+ *
+ * @example
+ * ```ts
+ * backend.complete('fast', request, { signal, run: { number: 7, index: 2 } })
+ * ```
+ */
+export interface CallRun {
+  readonly number: number
+  /** The item's index in `batch()` or `stream()` input. */
+  readonly index?: number | undefined
 }
 
 /**

@@ -12,7 +12,7 @@
  * on the general way (retries, fallbacks, the ledger's failure entry) from its failed first
  * attempt: what a user sees is the same on both ways.
  */
-import type { Backend, CallOutcome, BackendCallOptions } from './backend.js'
+import type { Backend, BackendCallOptions, CallOutcome, CallRun } from './backend.js'
 import type { CompletionRequest, CompletionResult, Endpoint } from './endpoint.js'
 import { releaseFailed, requestCoreOf, resultProblem, type DirectRequest, type RequestCore } from './endpoints/define.js'
 import { RequestSignal } from './endpoints/request-signal.js'
@@ -34,8 +34,8 @@ const routeKey = Symbol('plait.directRoute')
  */
 export interface DirectRoute {
   readonly endpoints: Readonly<Record<string, Endpoint>>
-  /** A call on `alias` got `result` at its first attempt, after `queuedMs` in the limiter. */
-  replied(alias: string, result: CompletionResult, endpoint: Endpoint, queuedMs: number): void
+  /** A call of run `run` on `alias` got `result` at its first attempt, after `queuedMs` in the limiter. */
+  replied(alias: string, result: CompletionResult, endpoint: Endpoint, queuedMs: number, run: CallRun): void
   /** The rest of a call whose first attempt failed with `error`: retries, fallbacks, bookkeeping. */
   resume(alias: string, request: CompletionRequest, options: BackendCallOptions, error: unknown, queuedMs: number): Promise<CallOutcome>
 }
@@ -180,7 +180,7 @@ class DirectCall extends RequestSignal implements DirectRequest {
     this.finish()
     const admission = this.admission!
     this.core.limiter.release(admission, 'ok', usedTokens(result.usage))
-    this.route.replied(this.alias, result, this.endpoint, admission.admittedAt - admission.queuedAt)
+    this.route.replied(this.alias, result, this.endpoint, admission.admittedAt - admission.queuedAt, this.run)
     this.run.complete(this.node, result.text)
   }
 
@@ -190,7 +190,8 @@ class DirectCall extends RequestSignal implements DirectRequest {
     this.finish()
     const admission = this.admission!
     releaseFailed(this.core.limiter, admission, this.runSignal, error)
-    const options: BackendCallOptions = this.run.prioritized ? { signal: this.runSignal, priority: this.node.priority } : { signal: this.runSignal }
+    const run = this.run
+    const options: BackendCallOptions = run.prioritized ? { signal: this.runSignal, priority: this.node.priority, run } : { signal: this.runSignal, run }
     this.route.resume(this.alias, this.request, options, error, admission.admittedAt - admission.queuedAt).then(
       (outcome) => this.run.complete(this.node, outcome.text),
       (reason: unknown) => this.run.fail(this.node, reason),

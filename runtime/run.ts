@@ -200,6 +200,8 @@ export interface RunOptions<Services> {
    * building details nobody reads (see `Run.recording`).
    */
   keepHistory?: boolean
+  /** The item's index in a batch or stream, when the run is one (ledgers record it). */
+  index?: number | undefined
 }
 
 /** A base that a numbered id (`base_2`) could equal. */
@@ -242,6 +244,8 @@ export class Run<Services = unknown> {
   // Fields set in the constructor, not by initializers: the initializers run as one more function
   // per run, and a field declared without a value is still defined on the object one at a time.
   declare readonly number: number
+  /** The item's index in a batch or stream, when the run is one. */
+  declare readonly index: number | undefined
   declare readonly mode: 'execute' | 'trace'
   declare readonly services: Services
   declare readonly nodes: RunNode[]
@@ -282,6 +286,7 @@ export class Run<Services = unknown> {
 
   constructor(options: RunOptions<Services>) {
     this.number = ++runCounter
+    this.index = options.index
     this.mode = options.mode
     this.services = options.services
     this.nodes = []

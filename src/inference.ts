@@ -174,7 +174,8 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
         const started = startDirect(backend, this.alias, request, context)
         if (started !== undefined) return started
       }
-      const options = context.run.prioritized ? { signal: context.signal, priority: context.node.priority } : { signal: context.signal }
+      const run = context.run
+      const options = run.prioritized ? { signal: context.signal, priority: context.node.priority, run } : { signal: context.signal, run }
       return backend.complete(this.alias, request, options).then(replyText) as Promise<Out>
     }
     const details: Record<string, unknown> = (context.node.details = { calls: 0, system: messages[0]?.role === 'system' ? messages[0].content : '' })
@@ -184,7 +185,8 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
     const events: CallEvent[] = []
     details.events = events
     const onEvent = collectInto(events)
-    const options = context.run.prioritized ? { signal: context.signal, onEvent, priority: context.node.priority } : { signal: context.signal, onEvent }
+    const run = context.run
+    const options = run.prioritized ? { signal: context.signal, onEvent, priority: context.node.priority, run } : { signal: context.signal, onEvent, run }
     if (!this.output) return backend.complete(this.alias, request, options).then((outcome) => recordOutcome(details, request, outcome, 1).text as Out)
     return this.#completeStructured(this.output, backend, request, options, details)
   }

@@ -170,6 +170,8 @@ interface CallScope {
   budgets: BudgetCheck[]
   /** The profile's recorder, when `profile` is set. */
   trace: TraceRecorder | undefined
+  /** The ledger's backend of its runs, made by the first one (see `backendFor`). */
+  backend?: Backend
 }
 
 /** Implements `module.bind()`. */
@@ -276,22 +278,25 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
     if (scope.trace && runOptions.profile) await scope.trace.write(runOptions.profile)
   }
 
-  /** The backend of one run: memo (when there is a store) around the ledger around the base. */
-  const backendFor = (scope: CallScope, index: number | undefined) => {
-    const tag: { run: number; index?: number | undefined } = { run: 0, index }
+  /**
+   * The backend of one run: memo (when there is a store) around the ledger around the base. The
+   * ledger's is made once per scope (each call says its run); a memo hit is recorded with a tag
+   * of the run's own.
+   */
+  const backendFor = (scope: CallScope, index: number | undefined): { backend: Backend; tag: { run: number } | undefined } => {
     // Without prices no call is priced: no price lookups per call.
-    let backend = ledgerBackend(base, { ledgers: scope.ledgers, budgets: scope.budgets, priceOf: priced ? priceOf : undefined, runOf: () => tag })
-    if (scope.store) {
-      backend = memoBackend(backend, {
-        store: scope.store,
-        describe: descriptionOf,
-        namespace: scope.namespace,
-        onHit: (alias, entry) => {
-          const hit = { run: tag.run, alias, model: entry.model, status: 'cached' as const, promptTokens: 0, completionTokens: 0, cost: 0, priced: false }
-          for (const target of scope.ledgers) target.add(index === undefined ? hit : { ...hit, index })
-        },
-      })
-    }
+    const ledgered = (scope.backend ??= ledgerBackend(base, { ledgers: scope.ledgers, budgets: scope.budgets, priceOf: priced ? priceOf : undefined }))
+    if (!scope.store) return { backend: ledgered, tag: undefined }
+    const tag = { run: 0 }
+    const backend = memoBackend(ledgered, {
+      store: scope.store,
+      describe: descriptionOf,
+      namespace: scope.namespace,
+      onHit: (alias, entry) => {
+        const hit = { run: tag.run, alias, model: entry.model, status: 'cached' as const, promptTokens: 0, completionTokens: 0, cost: 0, priced: false }
+        for (const target of scope.ledgers) target.add(index === undefined ? hit : { ...hit, index })
+      },
+    })
     return { backend, tag }
   }
 
@@ -301,7 +306,7 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
     // Nothing to observe (the usual case): no await, no observer.
     const observer = runOptions.onNode === undefined && scope.trace === undefined && !telemetry ? undefined : await observersOf(runOptions, scope)
     // Only what runModule reads, not `{ ...runOptions, observer, index }`: on V8 a spread followed by more properties is slow.
-    return runModule(module, args, backend, { signal: runOptions.signal, onNode: runOptions.onNode, observer, index }, keepTape, scheduling, (run) => (tag.run = run.number))
+    return runModule(module, args, backend, { signal: runOptions.signal, onNode: runOptions.onNode, observer, index }, keepTape, scheduling, tag && ((run) => (tag.run = run.number)))
   }
   /** The scope of a run without options (the usual `await pipeline(...)`), made once: it never changes. */
   let plainScope: CallScope | undefined
@@ -472,7 +477,7 @@ export async function runModule<In extends unknown[], Out>(
   const { signal, observer, index } = options
   if (signal?.aborted) throw signal.reason
   const onNode = observer ? (record: NodeRecord) => observer.onNode(record) : options.onNode
-  const run = new Run<PipelineServices>({ mode: 'execute', signal, onNode, scheduling, keepHistory: keepTape, services: { backend, paths: modulePaths(module) } })
+  const run = new Run<PipelineServices>({ mode: 'execute', signal, onNode, scheduling, keepHistory: keepTape, index, services: { backend, paths: modulePaths(module) } })
   onRun?.(run)
   observer?.runStart?.(index === undefined ? { run: run.number, startedAt: run.startedAt, name: module.constructor.name } : { run: run.number, startedAt: run.startedAt, name: module.constructor.name, index })
   warnIfTraced(module)

@@ -2,7 +2,7 @@
  * `ledgerBackend`: a Backend wrapper that records every call in ledgers and refuses to start calls
  * once a budget is spent.
  */
-import type { Backend, BackendCallOptions, CallOutcome } from '../backend.js'
+import type { Backend, BackendCallOptions, CallOutcome, CallRun } from '../backend.js'
 import type { CompletionRequest } from '../endpoint.js'
 import { inProcessEndpointsOf, withDirectRoute } from '../direct.js'
 import type { CallEvent } from '../events.js'
@@ -38,7 +38,10 @@ export interface LedgerBackendOptions {
   budgets?: readonly BudgetCheck[]
   /** The price of a reply's tokens; `undefined` leaves the call unpriced. */
   priceOf?: (alias: string, outcome: CallOutcome) => Price | undefined
-  /** Which run (and batch item) the calls belong to; read at each call. */
+  /**
+   * Which run (and batch item) the calls belong to, read at each call that does not say
+   * (`BackendCallOptions.run`). Default: run 0.
+   */
   runOf?: () => { run: number; index?: number | undefined }
 }
 
@@ -73,8 +76,14 @@ export function ledgerBackend(inner: Backend, options: LedgerBackendOptions): Ba
 
   // The entry written out field by field: a spread of the fields (`{ run, ...fields }`) costs more
   // than the rest of the bookkeeping while the code is not yet optimized.
-  const record = (alias: string, model: string, status: LedgerEntry['status'], promptTokens: number, completionTokens: number, cost: number, priced: boolean) => {
-    const { run, index } = runOf()
+  const record = (from: CallRun | undefined, alias: string, model: string, status: LedgerEntry['status'], promptTokens: number, completionTokens: number, cost: number, priced: boolean) => {
+    let run: number
+    let index: number | undefined
+    if (from === undefined) ({ run, index } = runOf())
+    else {
+      run = from.number
+      index = from.index
+    }
     const entry: LedgerEntry =
       index === undefined
         ? { run, alias, model, status, promptTokens, completionTokens, cost, priced }
@@ -91,21 +100,21 @@ export function ledgerBackend(inner: Backend, options: LedgerBackendOptions): Ba
     return undefined
   }
 
-  const blocked = (alias: string, error: BudgetExceededError): never => {
-    record(alias, '', 'blocked', 0, 0, 0, false)
+  const blocked = (from: CallRun | undefined, alias: string, error: BudgetExceededError): never => {
+    record(from, alias, '', 'blocked', 0, 0, 0, false)
     throw error
   }
 
-  const succeeded = (alias: string, outcome: CallOutcome): CallOutcome => {
+  const succeeded = (from: CallRun | undefined, alias: string, outcome: CallOutcome): CallOutcome => {
     const promptTokens = outcome.usage?.promptTokens ?? 0
     const completionTokens = outcome.usage?.completionTokens ?? 0
     const price = priceOf?.(alias, outcome)
-    record(alias, outcome.model, 'ok', promptTokens, completionTokens, price ? costOf(price, promptTokens, completionTokens) : 0, price !== undefined)
+    record(from, alias, outcome.model, 'ok', promptTokens, completionTokens, price ? costOf(price, promptTokens, completionTokens) : 0, price !== undefined)
     return outcome
   }
 
-  const failed = (alias: string, signal: AbortSignal, error: unknown): never => {
-    if (!signal.aborted) record(alias, '', 'failed', 0, 0, 0, false)
+  const failed = (from: CallRun | undefined, alias: string, signal: AbortSignal, error: unknown): never => {
+    if (!signal.aborted) record(from, alias, '', 'failed', 0, 0, 0, false)
     throw error
   }
 
@@ -119,9 +128,10 @@ export function ledgerBackend(inner: Backend, options: LedgerBackendOptions): Ba
         } catch (error) {
           pending = Promise.reject(error)
         }
+        const from = callOptions.run
         return pending.then(
-          (outcome) => succeeded(alias, outcome),
-          (error: unknown) => failed(alias, callOptions.signal, error),
+          (outcome) => succeeded(from, alias, outcome),
+          (error: unknown) => failed(from, alias, callOptions.signal, error),
         )
       }
       return budgeted(alias, request, callOptions)
@@ -132,25 +142,27 @@ export function ledgerBackend(inner: Backend, options: LedgerBackendOptions): Ba
   if (endpoints === undefined || budgets.length > 0) return backend
   return withDirectRoute(backend, {
     endpoints,
-    replied(alias, result, endpoint, queuedMs) {
+    replied(alias, result, endpoint, queuedMs, from) {
       if (priceOf === undefined) {
         const usage = result.usage
-        record(alias, result.model, 'ok', usage?.promptTokens ?? 0, usage?.completionTokens ?? 0, 0, false)
+        record(from, alias, result.model, 'ok', usage?.promptTokens ?? 0, usage?.completionTokens ?? 0, 0, false)
       } else {
-        succeeded(alias, outcomeFrom(result, endpoint.describe(), alias, 1, queuedMs))
+        succeeded(from, alias, outcomeFrom(result, endpoint.describe(), alias, 1, queuedMs))
       }
     },
     resume(alias, request, callOptions, error, queuedMs) {
+      const from = callOptions.run
       return resumeWithLimits(endpoints, alias, request, callOptions, error, queuedMs).then(
-        (outcome) => succeeded(alias, outcome),
-        (failure: unknown) => failed(alias, callOptions.signal, failure),
+        (outcome) => succeeded(from, alias, outcome),
+        (failure: unknown) => failed(from, alias, callOptions.signal, failure),
       )
     },
   })
 
   async function budgeted(alias: string, request: CompletionRequest, callOptions: BackendCallOptions): Promise<CallOutcome> {
     const early = exceeded()
-    if (early) return blocked(alias, early)
+    const from = callOptions.run
+    if (early) return blocked(from, alias, early)
     // Our own signal, so that a request can be stopped at the moment it would be sent.
     const { signal, onEvent } = callOptions
     const controller = new AbortController()
@@ -166,11 +178,11 @@ export function ledgerBackend(inner: Backend, options: LedgerBackendOptions): Ba
     }
     try {
       const outcome = await inner.complete(alias, request, { ...callOptions, signal: controller.signal, onEvent: watch })
-      return succeeded(alias, outcome)
+      return succeeded(from, alias, outcome)
     } catch (error) {
       const reason: unknown = controller.signal.reason
-      if (!signal.aborted && reason instanceof BudgetExceededError) return blocked(alias, reason)
-      return failed(alias, signal, error)
+      if (!signal.aborted && reason instanceof BudgetExceededError) return blocked(from, alias, reason)
+      return failed(from, alias, signal, error)
     } finally {
       signal.removeEventListener('abort', follow)
     }
