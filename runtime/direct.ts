@@ -99,8 +99,9 @@ export function startDirect(backend: Backend, alias: string, request: Completion
   const core = requestCoreOf(endpoint)
   if (core === undefined) return undefined
   // No check of the signal: a node starts only while its run has not failed (see `Run.start`).
-  const { signal, run, node } = context
-  const call = new DirectCall(route, alias, request, endpoint, core, run, node, signal)
+  // Not read either: the run makes its signal only when something needs it (`Run.signal`).
+  const { run, node } = context
+  const call = new DirectCall(route, alias, request, endpoint, core, run, node)
   const tokens = core.tpm === undefined ? 0 : estimateTokens(request)
   const admission = core.limiter.tryAcquire(tokens, false)
   if (admission !== undefined) call.send(admission)
@@ -122,12 +123,10 @@ class DirectCall extends RequestSignal implements DirectRequest {
   declare readonly core: RequestCore
   declare readonly run: Run
   declare readonly node: RunNode
-  /** The run's signal, for endpoints that take a real one. */
-  declare readonly runSignal: AbortSignal
   declare admission: LimiterAdmission | undefined
   declare finished: boolean
 
-  constructor(route: DirectRoute, alias: string, request: CompletionRequest, endpoint: Endpoint, core: RequestCore, run: Run, node: RunNode, runSignal: AbortSignal) {
+  constructor(route: DirectRoute, alias: string, request: CompletionRequest, endpoint: Endpoint, core: RequestCore, run: Run, node: RunNode) {
     super()
     this.route = route
     this.alias = alias
@@ -136,7 +135,6 @@ class DirectCall extends RequestSignal implements DirectRequest {
     this.core = core
     this.run = run
     this.node = node
-    this.runSignal = runSignal
     this.admission = undefined
     this.finished = false
   }
@@ -144,7 +142,7 @@ class DirectCall extends RequestSignal implements DirectRequest {
   /** Waits for a slot (highest priority first, then first come), then sends. */
   wait(tokens: number): void {
     const priority = this.run.prioritized ? this.node.priority : 0
-    this.core.limiter.acquire(tokens, this.runSignal, priority).then(
+    this.core.limiter.acquire(tokens, this.run.signal, priority).then(
       (admission) => this.send(admission),
       (error: unknown) => this.run.fail(this.node, error),
     )
@@ -161,7 +159,7 @@ class DirectCall extends RequestSignal implements DirectRequest {
     if (core.directSend !== undefined) return core.directSend(this.request, this)
     let reply: Promise<CompletionResult>
     try {
-      reply = core.complete(this.request, { signal: this.runSignal })
+      reply = core.complete(this.request, { signal: this.run.signal })
       if (!(reply instanceof Promise)) reply = Promise.resolve(reply)
     } catch (error) {
       reply = Promise.reject(error)
@@ -189,9 +187,9 @@ class DirectCall extends RequestSignal implements DirectRequest {
     if (this.finished) return
     this.finish()
     const admission = this.admission!
-    releaseFailed(this.core.limiter, admission, this.runSignal, error)
+    releaseFailed(this.core.limiter, admission, this.run.signal, error)
     const run = this.run
-    const options: BackendCallOptions = run.prioritized ? { signal: this.runSignal, priority: this.node.priority, run } : { signal: this.runSignal, run }
+    const options: BackendCallOptions = run.prioritized ? { signal: run.signal, priority: this.node.priority, run } : { signal: run.signal, run }
     this.route.resume(this.alias, this.request, options, error, admission.admittedAt - admission.queuedAt).then(
       (outcome) => this.run.complete(this.node, outcome.text),
       (reason: unknown) => this.run.fail(this.node, reason),
@@ -206,7 +204,7 @@ class DirectCall extends RequestSignal implements DirectRequest {
     super.abort(reason)
     if (this.finished) return
     this.finish()
-    if (this.admission !== undefined) releaseFailed(this.core.limiter, this.admission, this.runSignal, reason)
+    if (this.admission !== undefined) releaseFailed(this.core.limiter, this.admission, this.run.signal, reason)
     this.run.fail(this.node, reason)
   }
 

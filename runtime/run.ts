@@ -249,10 +249,14 @@ export class Run<Services = unknown> {
   declare readonly mode: 'execute' | 'trace'
   declare readonly services: Services
   declare readonly nodes: RunNode[]
-  /** Aborted through `abortOwned` only (see `ownedController`). */
-  private declare readonly controller: AbortController
+  /**
+   * Made when its signal is first asked for (`run.signal`; an `AbortController` costs tens of µs
+   * when the process is cold, and a run whose calls take no signal never needs one). Aborted
+   * through `abortOwned` only (see `ownedController`).
+   */
+  private declare controller: AbortController | undefined
   /** `controller.signal`, read once (the getter is a call per read). */
-  private declare readonly ownSignal: AbortSignal
+  private declare ownSignal: AbortSignal | undefined
   /** The last side effect of the run: the next one waits for it (program order). */
   declare lastEffect: RunNode | undefined
   /** The first failure: a NodeError, the error `forward()` threw, or the abort reason. */
@@ -290,8 +294,8 @@ export class Run<Services = unknown> {
     this.mode = options.mode
     this.services = options.services
     this.nodes = []
-    this.controller = ownedController()
-    this.ownSignal = this.controller.signal
+    this.controller = undefined
+    this.ownSignal = undefined
     this.lastEffect = undefined
     this.failure = undefined
     this.scope = undefined
@@ -320,8 +324,17 @@ export class Run<Services = unknown> {
     }
   }
 
+  /** Aborted when the run fails or its caller aborts. */
   get signal(): AbortSignal {
-    return this.ownSignal
+    return this.ownSignal ?? this.makeSignal()
+  }
+
+  private makeSignal(): AbortSignal {
+    const controller = (this.controller = ownedController())
+    const signal = (this.ownSignal = controller.signal)
+    if (this.liftedListenerLimit) setMaxListeners(0, signal)
+    if (this.failure !== undefined) abortOwned(controller, this.failure)
+    return signal
   }
 
   /** The module whose `forward()` is running now. */
@@ -565,7 +578,7 @@ export class Run<Services = unknown> {
     // than building a small run's nodes.
     if (++this.running > MANY_RUNNING && !this.liftedListenerLimit) {
       this.liftedListenerLimit = true
-      setMaxListeners(0, this.ownSignal)
+      if (this.ownSignal !== undefined) setMaxListeners(0, this.ownSignal)
     }
     if (this.recording) node.startedAt = now()
     const inputs = node.spec.inputs
@@ -576,10 +589,10 @@ export class Run<Services = unknown> {
     const outer = this.scope
     this.scope = scope?.enter(node)
     try {
-      const signal = scope === undefined ? this.ownSignal : scope.signal(node)
+      const context = new NodeContext(this, node, scope === undefined ? undefined : scope.signal(node))
       const previous = enterRun(this)
       try {
-        result = node.spec.execute(values, { signal, run: this, node })
+        result = node.spec.execute(values, context)
       } finally {
         leaveRun(previous)
       }
@@ -705,7 +718,7 @@ export class Run<Services = unknown> {
   abort(reason: unknown): void {
     if (this.failure !== undefined) return
     this.failure = reason ?? new Error('The run was aborted.')
-    abortOwned(this.controller, this.failure)
+    if (this.controller !== undefined) abortOwned(this.controller, this.failure)
     for (const node of this.nodes) {
       if (node.state === 'waiting') this.cancel(node)
       else if (node.request !== undefined) node.request.abort(this.failure)
@@ -787,6 +800,25 @@ export class Run<Services = unknown> {
   /** A future for `node` (the value user code holds). */
   future(node: RunNode): unknown {
     return futureFor(node)
+  }
+}
+
+/** What a node function gets: its run's signal is made only when read (see `Run.signal`). */
+class NodeContext implements ExecuteContext {
+  // Fields set in the constructor, not by initializers (see RunNode).
+  declare readonly run: Run
+  declare readonly node: RunNode
+  /** The signal of the node's failure scope, when it is in one. */
+  declare readonly scopeSignal: AbortSignal | undefined
+
+  constructor(run: Run, node: RunNode, scopeSignal: AbortSignal | undefined) {
+    this.run = run
+    this.node = node
+    this.scopeSignal = scopeSignal
+  }
+
+  get signal(): AbortSignal {
+    return this.scopeSignal ?? this.run.signal
   }
 }
 
