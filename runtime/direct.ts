@@ -141,7 +141,7 @@ class DirectCall extends RequestSignal implements DirectRequest {
 
   /** Waits for a slot (highest priority first, then first come), then sends. */
   wait(tokens: number): void {
-    const priority = this.run.prioritized ? this.node.priority : 0
+    const priority = this.run.prioritized ? this.run.priorityOf(this.node) : 0
     this.core.limiter.acquire(tokens, this.run.signal, priority).then(
       (admission) => this.send(admission),
       (error: unknown) => this.run.fail(this.node, error),
@@ -189,7 +189,7 @@ class DirectCall extends RequestSignal implements DirectRequest {
     const admission = this.admission!
     releaseFailed(this.core.limiter, admission, this.run.signal, error)
     const run = this.run
-    const options: BackendCallOptions = run.prioritized ? { signal: run.signal, priority: this.node.priority, run } : { signal: run.signal, run }
+    const options: BackendCallOptions = run.prioritized ? { signal: run.signal, priority: run.priorityOf(this.node), run } : { signal: run.signal, run }
     this.route.resume(this.alias, this.request, options, error, admission.admittedAt - admission.queuedAt).then(
       (outcome) => this.run.complete(this.node, outcome.text),
       (reason: unknown) => this.run.fail(this.node, reason),

@@ -286,6 +286,8 @@ export class Run<Services = unknown> {
   private declare detach: (() => void) | undefined
   private declare readonly ready: RunNode[]
   private declare readyHead: number
+  /** Whether `prioritize` has run. */
+  private declare prioritiesKnown: boolean
   private declare draining: boolean
 
   constructor(options: RunOptions<Services>) {
@@ -314,6 +316,7 @@ export class Run<Services = unknown> {
     this.ready = []
     this.readyHead = 0
     this.draining = false
+    this.prioritiesKnown = false
     const signal = options.signal
     if (signal?.aborted) this.abort(signal.reason)
     else if (signal) {
@@ -518,10 +521,12 @@ export class Run<Services = unknown> {
     } finally {
       this.draining = false
       if (built) {
-        if (this.prioritized) {
+        // Priorities order the nodes ready now, and calls that wait for a slot (`priorityOf`):
+        // worked out when first needed, which a chain never does.
+        if (this.prioritized && this.ready.length > 1) {
           this.prioritize()
           // Stable: equal priorities keep their creation order.
-          if (this.ready.length > 1) this.ready.sort((first, second) => second.priority - first.priority)
+          this.ready.sort((first, second) => second.priority - first.priority)
         }
         this.drain(undefined)
       } else {
@@ -532,12 +537,22 @@ export class Run<Services = unknown> {
     }
   }
 
-  /** Sets each node's priority to the number of LLM calls on the longest path from it to the end. */
+  /**
+   * The priority of `node` (LLM calls on the longest path from it to the end of the run), for a
+   * call that waits for an endpoint's slot.
+   */
+  priorityOf(node: RunNode): number {
+    if (!this.prioritiesKnown) this.prioritize()
+    return node.priority
+  }
+
+  /** Sets the priority of each node not yet settled to the number of LLM calls on the longest path from it to the end. */
   private prioritize(): void {
+    this.prioritiesKnown = true
     const nodes = this.nodes
     for (let index = nodes.length - 1; index >= 0; index--) {
       const node = nodes[index]!
-      if (node.state !== 'waiting') continue
+      if (node.state !== 'waiting' && node.state !== 'running') continue
       let longest = 0
       if (node.dependents) for (const dependent of node.dependents) if (dependent.priority > longest) longest = dependent.priority
       node.priority = longest + (node.spec.kind === 'call' ? 1 : 0)

@@ -175,7 +175,7 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
         if (started !== undefined) return started
       }
       const run = context.run
-      const options = run.prioritized ? { signal: context.signal, priority: context.node.priority, run } : { signal: context.signal, run }
+      const options = run.prioritized ? { signal: context.signal, priority: run.priorityOf(context.node), run } : { signal: context.signal, run }
       return backend.complete(this.alias, request, options).then(replyText) as Promise<Out>
     }
     const details: Record<string, unknown> = (context.node.details = { calls: 0, system: messages[0]?.role === 'system' ? messages[0].content : '' })
@@ -186,7 +186,7 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
     details.events = events
     const onEvent = collectInto(events)
     const run = context.run
-    const options = run.prioritized ? { signal: context.signal, onEvent, priority: context.node.priority, run } : { signal: context.signal, onEvent, run }
+    const options = run.prioritized ? { signal: context.signal, onEvent, priority: run.priorityOf(context.node), run } : { signal: context.signal, onEvent, run }
     if (!this.output) return backend.complete(this.alias, request, options).then((outcome) => recordOutcome(details, request, outcome, 1).text as Out)
     return this.#completeStructured(this.output, backend, request, options, details)
   }
