@@ -1,6 +1,8 @@
 /**
- * How leaf calls reach endpoints. The runtime never calls an endpoint directly: it asks a
- * backend, so that another backend (a distributed queue, say) can run the same graphs.
+ * How leaf calls reach endpoints. The runtime never calls an endpoint on its own: it asks a
+ * backend, so that another backend (a distributed queue, say) can run the same graphs. The
+ * in-process backend (under `ledgerBackend`) also offers runs a direct route to its endpoints for
+ * calls with nothing configured between them (runtime/direct.ts); other backends offer none.
  */
 import type { CompletionRequest, CompletionResult, Endpoint, EndpointDescription } from './endpoint.js'
 import type { CallEventListener } from './events.js'
