@@ -2,15 +2,18 @@
  * Direct calls: the way of an LLM call from its node to its endpoint when nothing between them is
  * configured. The general way goes through the backend's layers (the ledger wrapper,
  * `completeWithLimits`, the endpoint's `send()` and its request object), each with a promise and an
- * object of its own; a call on the direct way is one object that takes the endpoint's slot, sends
- * the request, and on the reply gives the slot back, writes the ledger entry and settles the node,
- * in one reaction (bench/README.md, S4).
+ * object of its own. A call on the direct way is one object: it takes the endpoint's slot, sends
+ * the request, and on the reply gives the slot back, writes the ledger entry and settles its node,
+ * in one reaction. It is also its request's abort signal: `openai()` hands it to the SDK as it is
+ * (see `directSendKey`), and the run aborts it through its node, with no listener anywhere.
  *
- * The direct way is taken only when the backend is plait's own (`inProcessBackend`, wrapped by
- * `ledgerBackend` without budgets: no memo store, no custom backend) and the endpoint was made by
- * `defineEndpoint` with its own `complete` and no `timeoutMs`. A call that fails there continues
- * on the general way (retries, fallbacks, the ledger's failure entry) from its failed first
- * attempt: what a user sees is the same on both ways.
+ * The direct way is taken when the backend is plait's own (`inProcessBackend` under
+ * `ledgerBackend` without budgets: no memo store, no custom backend), nothing records the run's
+ * details (no tape, no `onNode`), the call has no output schema and no failure scope, and the
+ * endpoint was made by `defineEndpoint` (or `openai()`) with its own `complete` and no
+ * `timeoutMs`. A call whose first attempt fails there continues on the general way (retries,
+ * fallbacks, the ledger's failure entry): what a user sees is the same either way
+ * (direct.test.ts runs the same cases both ways).
  */
 import type { Backend, BackendCallOptions, CallOutcome, CallRun } from './backend.js'
 import type { CompletionRequest, CompletionResult, Endpoint } from './endpoint.js'
@@ -74,7 +77,7 @@ export function inProcessEndpointsOf(backend: Backend): Readonly<Record<string, 
  * ```
  */
 export function withDirectRoute(backend: Backend, route: DirectRoute): Backend {
-  // Assigned, not defined: `Object.defineProperty` costs ≈ 14 µs per run here, and a backend is made per run.
+  // Assigned, not defined: `Object.defineProperty` costs more (≈ 14 µs when the process is cold).
   ;(backend as Backend & Record<typeof routeKey, unknown>)[routeKey] = route
   return backend
 }
