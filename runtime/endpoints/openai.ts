@@ -146,41 +146,20 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
     ))
 
   /**
-   * Sends one request with the client loaded. Not an async function: the reply reaches the caller
-   * through one `then` on the SDK's promise rather than through `await`s (each one more turn of
-   * the microtask queue per request).
+   * Sends one request with the client loaded: as a direct call's (below), with a request of its
+   * own that follows `signal` (see RequestSignal) and settles the promise. Not an async function:
+   * the reply reaches the caller through one `then` on the SDK's promise rather than through
+   * `await`s (each one more turn of the microtask queue per request).
    */
-  const send = ({ sdk, client }: Loaded, request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> => {
+  const send = (loaded: Loaded, request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> => {
     signal.throwIfAborted()
-    const body = toChatCompletionBody(model, request)
-    // The SDK gets a signal of the request's own that follows `signal` (see RequestSignal).
-    const requestSignal = new RequestSignal(signal)
-    const failed = (error: unknown): never => {
-      requestSignal.done()
-      throw toEndpointError(error, { sdk, signal, where, redact, timeoutMs: sdkTimeoutMs })
-    }
-    let reply: Promise<ChatCompletion>
-    try {
-      reply = client.chat.completions.create(body, { signal: requestSignal.asSignal() })
-    } catch (error) {
-      return failed(error)
-    }
-    return reply.then(
-      (completion) => {
-        requestSignal.done()
-        const result = fromChatCompletion(completion, model)
-        if ('reason' in result) {
-          throw new EndpointError(`${where}: Expected a reply with text, but ${redact(result.reason)}`, { retryable: false })
-        }
-        return result
-      },
-      failed,
-    )
+    return new Promise((resolve, reject) => sendDirect(loaded, request, new PromisedRequest(signal, resolve, reject)))
   }
 
   /**
    * Sends a direct call's request (runtime/direct.ts) with the client loaded: the SDK takes the
    * call as its signal (the run aborts it), and the reply reaches the call through one `then`.
+   * `complete()` sends its requests this way too (`send`).
    */
   const sendDirect = ({ sdk, client }: Loaded, request: CompletionRequest, call: DirectRequest): void => {
     const signal = call.asSignal()
@@ -222,6 +201,29 @@ export function openai(options: OpenAIEndpointOptions): Endpoint {
     },
   }
   return defineEndpoint(endpointOptions)
+}
+
+/** A request of `complete()`: its own signal, following the caller's, and the promise it settles. */
+class PromisedRequest extends RequestSignal implements DirectRequest {
+  // Fields set in the constructor, not by initializers (see RunNode in runtime/run.ts).
+  declare readonly resolve: (result: CompletionResult) => void
+  declare readonly reject: (error: unknown) => void
+
+  constructor(caller: AbortSignal, resolve: (result: CompletionResult) => void, reject: (error: unknown) => void) {
+    super(caller)
+    this.resolve = resolve
+    this.reject = reject
+  }
+
+  replied(result: CompletionResult): void {
+    this.done()
+    this.resolve(result)
+  }
+
+  failed(error: unknown): void {
+    this.done()
+    this.reject(error)
+  }
 }
 
 function parseHttpURL(url: string): URL | undefined {
