@@ -44,6 +44,33 @@ describe('the built package', () => {
     expect(stdout.trim().split('\n')).toEqual(['echo: hello', 'flowchart TD', 'true', 'true'])
   })
 
+  it('loads no package and none of the costly built-ins on import: p-limit, node:crypto and node:fs wait for first use', async () => {
+    const script = `
+      import { register } from 'node:module'
+      import { MessageChannel } from 'node:worker_threads'
+      const { port1, port2 } = new MessageChannel()
+      const resolved = []
+      port1.on('message', (url) => resolved.push(url))
+      register('data:text/javascript,' + encodeURIComponent(\`let port
+        export function initialize(data) { port = data.port }
+        export async function resolve(specifier, context, next) { const result = await next(specifier, context); port.postMessage(result.url); return result }\`), { data: { port: port2 }, transferList: [port2] })
+      const before = new Set(process.moduleLoadList)
+      const builtins = () => process.moduleLoadList.filter((name) => !before.has(name) && /^NativeModule (crypto|stream)$/.test(name))
+      const { Module, LLMInference } = await import('plait')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      console.log(JSON.stringify({ packages: resolved.filter((url) => url.includes('/node_modules/')), builtins: builtins() }))
+      const { simulated } = await import('plait/endpoints')
+      class Echo extends Module { call = new LLMInference({ alias: 'main' }); forward(text) { return this.call(text) } }
+      const settled = await new Echo().bind({ endpoints: { main: simulated() } }).batch([['a'], ['b']], { concurrency: 1 })
+      console.log(settled.map((item) => item.ok).join(' '))
+      port1.close()
+    `
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root })
+    const [loaded, batch] = stdout.trim().split('\n')
+    expect(JSON.parse(loaded!)).toEqual({ packages: [], builtins: [] })
+    expect(batch).toBe('true true')
+  })
+
   it('loads TypeScript in a Vite build only when a file must be compiled: not on import, not in a warm build', async () => {
     const project = mkdtempSync(join(tmpdir(), 'plait-lazy-compiler-'))
     try {
