@@ -382,9 +382,11 @@ export function bindModule<In extends unknown[], Out>(module: Module<In, Out>, o
  * resolve and load it with `import 'plait'` (≈ 7 ms of a cold start; most runs are plain calls).
  */
 async function limiter(concurrency: number): Promise<LimitFunction> {
-  const { default: pLimit } = await import('p-limit')
+  // Kept once loaded: `import()` of a loaded module still takes a turn of the event loop.
+  pLimit ??= (await import('p-limit')).default
   return pLimit(concurrency)
 }
+let pLimit: ((concurrency: number) => LimitFunction) | undefined
 
 /** Runs one item with its start and end counted. */
 function tracked<Out>(progress: ProgressTracker, item: () => Promise<Settled<Out>>): Promise<Settled<Out>> {
