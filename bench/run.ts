@@ -24,12 +24,12 @@ import { s4Simulated } from './scenarios/s4-simulated.js'
 import { shapes, synthetic, tracedNodes } from './scenarios/synthetic.js'
 import { prioritySection, s3Section, soakSection, type Section } from './under-limits.js'
 
-const REPS = Number(process.env['BENCH_REPS'] ?? 15)
-const CHAIN_REPS = Number(process.env['BENCH_CHAIN_REPS'] ?? 40)
+const REPS = Number(process.env['BENCH_REPS'] ?? 30)
+const CHAIN_REPS = Number(process.env['BENCH_CHAIN_REPS'] ?? 80)
 const SYNTHETIC_REPS = Number(process.env['BENCH_SYNTHETIC_REPS'] ?? 7)
 const SIMULATED_CHAIN_REPS = 150
 const HEAP_RUNS = Number(process.env['BENCH_HEAP_RUNS'] ?? 50)
-const IMPORT_REPS = Number(process.env['BENCH_IMPORT_REPS'] ?? 11)
+const IMPORT_REPS = Number(process.env['BENCH_IMPORT_REPS'] ?? 21)
 const S3_REPS = Number(process.env['BENCH_S3_REPS'] ?? 3)
 const PRIORITY_REPS = Number(process.env['BENCH_PRIORITY_REPS'] ?? 5)
 
