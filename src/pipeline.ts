@@ -8,12 +8,12 @@
  * that stop new calls). A memo hit never reaches the ledger backend: it costs nothing and is never
  * refused by a budget. See docs/batch.md.
  */
-import { setMaxListeners } from 'node:events'
 import type { LimitFunction } from 'p-limit'
 import { inProcessBackend, type Backend, type CallOutcome } from '../runtime/backend.js'
 import { warnIfTraced } from '../runtime/compilation.js'
 import { inRun } from '../runtime/context.js'
 import type { Endpoint, EndpointDescription } from '../runtime/endpoint.js'
+import { abortOwned, onAbort, ownedController } from '../runtime/endpoints/abort.js'
 import { PlaitError } from '../runtime/errors.js'
 import { ledgerBackend, type BudgetCheck } from '../runtime/ledger/backend.js'
 import { checkBudget, checkPrices, Ledger, type Budget, type BudgetScope, type Price, type Prices } from '../runtime/ledger/ledger.js'
@@ -458,15 +458,13 @@ async function* streamItems<In, Out>(
  * to it, so `outer` gets one listener, removed by `unlink()`.
  */
 function linkSignal(outer: AbortSignal | undefined) {
-  const controller = new AbortController()
-  setMaxListeners(0, controller.signal)
-  const onAbort = () => controller.abort(outer!.reason)
-  if (outer?.aborted) onAbort()
-  else outer?.addEventListener('abort', onAbort, { once: true })
+  // Owned: each run of the batch waits on it through `onAbort` (a set), not with a listener of its own.
+  const controller = ownedController()
+  const unlink = outer === undefined ? undefined : onAbort(outer, (reason) => abortOwned(controller, reason))
   return {
     signal: controller.signal,
-    abort: (reason: unknown) => controller.abort(reason),
-    unlink: () => outer?.removeEventListener('abort', onAbort),
+    abort: (reason: unknown) => abortOwned(controller, reason),
+    unlink: () => unlink?.(),
   }
 }
 

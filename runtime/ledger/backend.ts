@@ -6,6 +6,7 @@ import type { Backend, BackendCallOptions, CallOutcome, CallRun } from '../backe
 import type { CompletionRequest } from '../endpoint.js'
 import { inProcessEndpointsOf, withDirectRoute } from '../direct.js'
 import type { CallEvent } from '../events.js'
+import { onAbort } from '../endpoints/abort.js'
 import { outcomeFrom, resumeWithLimits } from '../limits/call.js'
 import { BudgetExceededError, costOf, reachedLimit, type Budget, type BudgetScope, type Ledger, type LedgerEntry, type Price } from './ledger.js'
 
@@ -166,9 +167,8 @@ export function ledgerBackend(inner: Backend, options: LedgerBackendOptions): Ba
     // Our own signal, so that a request can be stopped at the moment it would be sent.
     const { signal, onEvent } = callOptions
     const controller = new AbortController()
-    const follow = () => controller.abort(signal.reason)
-    if (signal.aborted) follow()
-    else signal.addEventListener('abort', follow, { once: true })
+    // Through `onAbort`, not a listener per call: the run's signal is shared by all its calls (see Run).
+    const stop = onAbort(signal, (reason) => controller.abort(reason))
     const watch = (event: CallEvent) => {
       if (event.type === 'attempt' && !controller.signal.aborted) {
         const late = exceeded()
@@ -184,7 +184,7 @@ export function ledgerBackend(inner: Backend, options: LedgerBackendOptions): Ba
       if (!signal.aborted && reason instanceof BudgetExceededError) return blocked(from, alias, reason)
       return failed(from, alias, signal, error)
     } finally {
-      signal.removeEventListener('abort', follow)
+      stop()
     }
   }
 }
