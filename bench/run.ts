@@ -22,6 +22,7 @@ import { S2_DOCS, s2, s2Latency } from './scenarios/s2-map-reduce.js'
 import { S4_STEPS, s4, s4Latency, s4Timed } from './scenarios/s4-chain.js'
 import { s4Simulated } from './scenarios/s4-simulated.js'
 import { shapes, synthetic, tracedNodes } from './scenarios/synthetic.js'
+import { batchScaling, SCALING_SIZES } from './scenarios/batch-scaling.js'
 import { prioritySection, s3Section, soakSection, type Section } from './under-limits.js'
 
 const REPS = Number(process.env['BENCH_REPS'] ?? 30)
@@ -32,15 +33,16 @@ const HEAP_RUNS = Number(process.env['BENCH_HEAP_RUNS'] ?? 50)
 const IMPORT_REPS = Number(process.env['BENCH_IMPORT_REPS'] ?? 21)
 const S3_REPS = Number(process.env['BENCH_S3_REPS'] ?? 3)
 const PRIORITY_REPS = Number(process.env['BENCH_PRIORITY_REPS'] ?? 5)
+const SCALING_REPS = 3
 
 // BENCH_ONLY=s3,priority,soak runs only those parts (comma-separated); all of them by default.
-const PARTS = ['s1', 's2', 's4', 'compiled', 'compile', 'synthetic', 'heap', 'import', 's3', 'priority', 'soak'] as const
+const PARTS = ['s1', 's2', 's4', 'compiled', 'compile', 'synthetic', 'scaling', 'heap', 'import', 's3', 'priority', 'soak'] as const
 type Part = (typeof PARTS)[number]
 const only = process.env['BENCH_ONLY']?.split(',').map((part) => part.trim()).filter((part) => part !== '')
 const unknownParts = (only ?? []).filter((part) => !(PARTS as readonly string[]).includes(part))
 if (unknownParts.length > 0) throw new Error(`BENCH_ONLY: unknown part ${unknownParts.join(', ')}; expected some of ${PARTS.join(', ')}.`)
 const want = (part: Part): boolean => only === undefined || only.length === 0 || only.includes(part)
-const TARGETS = { ratio: 1.02, chainStepUs: 50, nodeUs: 20, importMs: 50, heapKbPerRun: 100, compileMs: 2 }
+const TARGETS = { ratio: 1.02, chainStepUs: 50, nodeUs: 20, importMs: 50, heapKbPerRun: 100, compileMs: 2, scaling: 1.5 }
 
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`)
 const benchStarted = performance.now()
@@ -240,6 +242,22 @@ if (want('compiled')) {
   } finally {
     await server.close()
   }
+}
+
+// Batch scaling: time per item of a small and a large batch.
+if (want('scaling')) {
+  const [small, large] = SCALING_SIZES
+  progress(`scaling: batches of ${small} and ${large} one-call items on simulated() 0 ms, ${SCALING_REPS} each`)
+  const perItem = await batchScaling(SCALING_REPS)
+  const growth = perItem[large]! / perItem[small]!
+  rows.push([
+    `Batch scaling: time per item of one batch() of ${large.toLocaleString('en-US')} one-call items against one of ${small.toLocaleString('en-US')}, simulated() 0 ms (medians of ${SCALING_REPS})`,
+    `${us(perItem[large]! * 1000)}/item`,
+    `${us(perItem[small]! * 1000)}/item`,
+    ratio(growth),
+    `≤ ${TARGETS.scaling}× (linear in the batch's size)`,
+    verdict(growth <= TARGETS.scaling),
+  ])
 }
 
 // Compile time per forward() over the fixture corpus.
