@@ -454,11 +454,11 @@ async function* streamItems<In, Out>(
 }
 
 /**
- * A signal of our own that follows `outer`, for the many runs of a batch or stream: they listen
- * to it, so `outer` gets one listener, removed by `unlink()`.
+ * A signal of our own that follows `outer`, for the many runs of a batch or stream. It is owned
+ * (`ownedController`): each run waits on it through `onAbort`'s set, not with a listener of its
+ * own, and `outer` is followed the same way until `unlink()`.
  */
 function linkSignal(outer: AbortSignal | undefined) {
-  // Owned: each run of the batch waits on it through `onAbort` (a set), not with a listener of its own.
   const controller = ownedController()
   const unlink = outer === undefined ? undefined : onAbort(outer, (reason) => abortOwned(controller, reason))
   return {
