@@ -10,6 +10,7 @@
  * Keys compare item by item, a prefix first, which is the order in which sequential code would
  * have evaluated them.
  */
+import { onAbort } from './endpoints/abort.js'
 import { NodeError } from './errors.js'
 import type { NodeScope, Run, RunNode } from './run.js'
 
@@ -145,10 +146,9 @@ export class FailureScope {
   /** Gives the scope the node of the `try` in the enclosing code: when that node is abandoned, so is the scope. */
   attach(holder: RunNode): void {
     this.holder = holder
-    const signal = this.outerSignal()
-    const stop = () => this.stop(signal.reason)
-    if (signal.aborted) stop()
-    else signal.addEventListener('abort', stop, { once: true })
+    // Through `onAbort`'s set, not a listener per scope: a `try` in a loop makes one scope per
+    // item on the same signal, and Node compares each new listener with all of a signal's.
+    onAbort(this.outerSignal(), (reason) => this.stop(reason))
   }
 
   private outerSignal(): AbortSignal {

@@ -214,4 +214,32 @@ describe('Scope.attempt', () => {
     expect(await run(Plain, '[1]')).toMatchObject({ value: [[1]] })
     expect(await run(Plain, 'nope')).toMatchObject({ value: ['bad: SyntaxError'] })
   })
+
+  class ManyTries extends Base {
+    override forward(input: string) {
+      const $ = enter(this)
+      const answers: unknown[] = []
+      for (let index = 0; index < 300; index++) {
+        answers.push($.select('answer', $.attempt('try', () => [$.call(this.a, 'a', [`${input} ${index}`], loc)], () => ['none'], undefined, loc), 0, loc))
+      }
+      return answers
+    }
+  }
+
+  it('adds no abort listener per scope to the signal they share (a try in a loop)', async () => {
+    // Node compares each new listener with all of a signal's: one per scope made n tries take n² steps.
+    const counts = new Map<EventTarget, number>()
+    const original = EventTarget.prototype.addEventListener
+    EventTarget.prototype.addEventListener = function (this: EventTarget, ...args: Parameters<EventTarget['addEventListener']>) {
+      if (args[0] === 'abort') counts.set(this, (counts.get(this) ?? 0) + 1)
+      return original.apply(this, args)
+    }
+    try {
+      const result = await run(ManyTries, 'in')
+      expect(result.value).toHaveLength(300)
+    } finally {
+      EventTarget.prototype.addEventListener = original
+    }
+    expect(Math.max(0, ...counts.values())).toBeLessThanOrEqual(1)
+  })
 })
