@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { LLMInference, Module, NodeError, type NodeRecord } from 'plait'
 import { defineEndpoint, simulated, type CompletionRequest } from 'plait/endpoints'
+import { mostAbortListenersOnOneSignal } from './support/abort-listeners.js'
 
 const userText = (request: CompletionRequest) => request.messages.at(-1)!.content
 const systemText = (request: CompletionRequest) => request.messages.find((message) => message.role === 'system')?.content ?? ''
@@ -402,30 +403,15 @@ describe('batch and stream', () => {
   })
 
   it('adds no abort listener per run or per call to a shared signal: a batch starts in time linear in its size', async () => {
-    // Node's addEventListener compares a new listener with every listener of the signal, so one
-    // listener per run on the batch's signal made a batch of n items take n² steps (and one per
-    // call on a run's signal, a wide run under a budget).
-    const mostOnOneSignal = async (body: () => Promise<unknown>) => {
-      const counts = new Map<EventTarget, number>()
-      const original = EventTarget.prototype.addEventListener
-      EventTarget.prototype.addEventListener = function (this: EventTarget, ...args: Parameters<EventTarget['addEventListener']>) {
-        if (args[0] === 'abort') counts.set(this, (counts.get(this) ?? 0) + 1)
-        return original.apply(this, args)
-      }
-      try {
-        await body()
-      } finally {
-        EventTarget.prototype.addEventListener = original
-      }
-      return Math.max(0, ...counts.values())
-    }
+    // One listener per run on the batch's signal made a batch of n items take n² steps to start
+    // (and one per call on a run's signal, a wide run under a budget).
     const pipeline = new One().bind({ endpoints: { main: flaky() } })
     const batchOf = (items: number, signal?: AbortSignal) => async () => {
       const settled = await pipeline.batch(Array.from({ length: items }, (_, index): [string] => [`x${index}:0`]), { signal })
       expect(settled.every((item) => item.ok)).toBe(true)
     }
-    expect(await mostOnOneSignal(batchOf(300))).toBeLessThanOrEqual(1)
-    expect(await mostOnOneSignal(batchOf(300, new AbortController().signal))).toBeLessThanOrEqual(1)
+    expect(await mostAbortListenersOnOneSignal(batchOf(300))).toBeLessThanOrEqual(1)
+    expect(await mostAbortListenersOnOneSignal(batchOf(300, new AbortController().signal))).toBeLessThanOrEqual(1)
     class Wide extends Module<[number], string[]> {
       a = new LLMInference({ alias: 'main', system: 'A' })
       forward(count: number): string[] {
@@ -433,7 +419,7 @@ describe('batch and stream', () => {
       }
     }
     const budgeted = new Wide().bind({ endpoints: { main: flaky() }, budget: { tokens: 1e9 } })
-    expect(await mostOnOneSignal(() => budgeted(300))).toBeLessThanOrEqual(1)
+    expect(await mostAbortListenersOnOneSignal(() => budgeted(300))).toBeLessThanOrEqual(1)
   })
 
   it('shares endpoint limits across the runs of a batch', async () => {
