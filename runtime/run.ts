@@ -640,8 +640,9 @@ export class Run<Services = unknown> {
       return
     }
     if (template.kind === 'literal') return this.complete(node, value)
-    const inputs: RunNode[] = []
-    collectNodes(template, inputs)
+    const collected: RunNode[] = []
+    collectNodes(template, collected)
+    const inputs = distinct(collected)
     const outer = this.scope
     this.scope = node.scope?.enter(node)
     const source =
@@ -903,15 +904,16 @@ function inputsOf(templates: Template[]): RunNode[] {
   }
   const inputs: RunNode[] = []
   for (const template of templates) collectNodes(template, inputs)
-  return inputs
+  return distinct(inputs)
 }
 
+/** Adds the nodes in `template` to `into`, in order, repeats included (see `distinct`). */
 function collectNodes(template: Template, into: RunNode[]): void {
   switch (template.kind) {
     case 'literal':
       return
     case 'node':
-      if (!into.includes(template.node)) into.push(template.node)
+      into.push(template.node)
       return
     case 'array':
       for (const item of template.items) collectNodes(item, into)
@@ -919,6 +921,19 @@ function collectNodes(template: Template, into: RunNode[]): void {
     case 'object':
       for (const [, item] of template.entries) collectNodes(item, into)
   }
+}
+
+/**
+ * `nodes` without repeats, in order of first appearance: `nodes` itself when it has none. A scan
+ * for the usual few; a set for a template over many pending values, where checking each node
+ * against those before it would take n² steps.
+ */
+function distinct(nodes: RunNode[]): RunNode[] {
+  if (nodes.length > 8) return [...new Set(nodes)]
+  for (let index = 1; index < nodes.length; index++) {
+    if (nodes.lastIndexOf(nodes[index]!, index - 1) !== -1) return [...new Set(nodes)]
+  }
+  return nodes
 }
 
 /** The value `template` stands for, once the nodes in it are done (their values are the node functions' input values). */
