@@ -4,6 +4,7 @@
  */
 import type { Backend, CallOutcome } from '../backend.js'
 import type { EndpointDescription } from '../endpoint.js'
+import { onAbort } from '../endpoints/abort.js'
 import { memoKey } from './key.js'
 import { copyEntry, type MemoEntry, type MemoStore } from './store.js'
 
@@ -119,15 +120,15 @@ export function memoBackend(inner: Backend, options: MemoBackendOptions): Backen
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason)
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
+    // Through `onAbort`'s set: the run's signal is shared by all its calls (see Run).
+    const stop = onAbort(signal, reject)
     promise.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort)
+        stop()
         resolve(value)
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
+        stop()
         reject(error)
       },
     )
