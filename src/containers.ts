@@ -5,7 +5,7 @@
 import { PlaitError } from '../runtime/errors.js'
 import { Module } from './module.js'
 import { describe, Parameter } from './parameter.js'
-import { ownEntries } from './symbols.js'
+import { childNamed, ownEntries } from './symbols.js'
 
 function checkModule(value: unknown, where: string): Module {
   if (!(value instanceof Module)) throw new TypeError(`Expected ${where} to be a Module, got ${describe(value)}.`)
@@ -50,6 +50,11 @@ export class Sequential<In extends unknown[] = any[], Out = any> extends Module<
 
   override *[ownEntries](): Iterable<[string, Module]> {
     yield* this.#entries
+  }
+
+  /** The module named `name` (its index, or its key when built from an object). */
+  [childNamed](name: string): Module | undefined {
+    return this.#entries.find(([entryName]) => entryName === name)?.[1]
   }
 
   /** Number of modules in the chain. */
@@ -106,6 +111,12 @@ export class ModuleList<Item extends Module = Module> extends Module<never[], ne
     for (const [index, module] of this.#items.entries()) yield [String(index), module]
   }
 
+  /** The module at index `name` (`'0'`, `'1'`, ...). */
+  [childNamed](name: string): Module | undefined {
+    const index = Number(name)
+    return String(index) === name ? this.#items[index] : undefined
+  }
+
   override get length(): number {
     return this.#items.length
   }
@@ -153,6 +164,11 @@ export class ModuleDict<Item extends Module = Module> extends Module<never[], ne
 
   override *[ownEntries](): Iterable<[string, Module]> {
     yield* this.#items
+  }
+
+  /** The module under `name`. */
+  [childNamed](name: string): Module | undefined {
+    return this.#items.get(name)
   }
 
   get size(): number {

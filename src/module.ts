@@ -12,7 +12,7 @@ import { outsideRunError as runOutsideError, type StaticCall } from '../runtime/
 import { Run, type RunNode } from '../runtime/run.js'
 import { describe, Parameter } from './parameter.js'
 import { walkField } from './field-walk.js'
-import { modulePaths, setModuleClass } from './module-paths.js'
+import { ModuleTree, setModuleClass } from './module-paths.js'
 import { bindModule, type BindOptions, type Pipeline } from './pipeline.js'
 import type { PipelineServices } from './services.js'
 import { invoke, ownEntries } from './symbols.js'
@@ -288,7 +288,7 @@ const isModuleOrParameter = (value: unknown): value is Module | Parameter => val
 
 /** The dotted path of `module` in the run's module tree, or `<ClassName>` when it is not in the tree. */
 export function modulePath(run: Run<PipelineServices>, module: Module): string {
-  return run.services.paths.get(module) ?? `<${module.constructor.name}>`
+  return run.services.tree.pathOf(module) ?? `<${module.constructor.name}>`
 }
 
 function callModule(module: Module, args: unknown[], site: CallSite | undefined): unknown {
@@ -316,7 +316,7 @@ function inputNames(module: Module, count: number): string[] {
 
 /** A traced run of `module` on symbolic inputs standing for `exampleInputs`, and how to finish it. */
 function startTrace<In extends unknown[], Out>(module: Module<In, Out>, exampleInputs: In) {
-  const run = new Run<PipelineServices>({ mode: 'trace', services: { paths: modulePaths(module), backend: undefined } })
+  const run = new Run<PipelineServices>({ mode: 'trace', services: { tree: new ModuleTree(module), backend: undefined } })
   const names = inputNames(module, exampleInputs.length)
   const inputNodes: RunNode[] = []
   const symbolic = exampleInputs.map((example, index) => {

@@ -24,7 +24,7 @@ import { combineObservers, createOtelObserver, createTraceRecorder, type OtelObs
 import { Run, type NodeRecord, type Template } from '../runtime/run.js'
 import { attachTape, recordTape, type Tape } from '../runtime/tape.js'
 import type { Module } from './module.js'
-import { modulePaths } from './module-paths.js'
+import { modulePaths, ModuleTree } from './module-paths.js'
 import { describe } from './parameter.js'
 import type { PipelineServices } from './services.js'
 
@@ -486,7 +486,7 @@ export async function runModule<In extends unknown[], Out>(
   const { signal, observer, index } = options
   if (signal?.aborted) throw signal.reason
   const onNode = observer ? (record: NodeRecord) => observer.onNode(record) : options.onNode
-  const run = new Run<PipelineServices>({ mode: 'execute', signal, onNode, scheduling, keepHistory: keepTape, index, services: { backend, paths: modulePaths(module) } })
+  const run = new Run<PipelineServices>({ mode: 'execute', signal, onNode, scheduling, keepHistory: keepTape, index, services: { backend, tree: new ModuleTree(module) } })
   onRun?.(run)
   observer?.runStart?.(index === undefined ? { run: run.number, startedAt: run.startedAt, name: module.constructor.name } : { run: run.number, startedAt: run.startedAt, name: module.constructor.name, index })
   warnIfTraced(module)

@@ -72,7 +72,7 @@ export abstract class Loss<Prediction = unknown, Target = unknown> extends Modul
     const evaluate = async (): Promise<LossValue> => {
       const result = await this.compute(received[0] as Prediction, received[1] as Target | undefined, { signal: context.signal, module: path })
       const value = new LossValue(result, { module: path, received })
-      rememberRunModules(value, context.run.services.paths)
+      rememberRunModules(value, context.run.services.tree.paths)
       return value
     }
     return inRun(context.run, evaluate, evaluate)
