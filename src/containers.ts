@@ -54,7 +54,7 @@ export class Sequential<In extends unknown[] = any[], Out = any> extends Module<
 
   /** The module named `name` (its index, or its key when built from an object). */
   [childNamed](name: string): Module | undefined {
-    return this.#entries.find(([entryName]) => entryName === name)?.[1]
+    return this.at(name)
   }
 
   /** Number of modules in the chain. */
@@ -168,7 +168,7 @@ export class ModuleDict<Item extends Module = Module> extends Module<never[], ne
 
   /** The module under `name`. */
   [childNamed](name: string): Module | undefined {
-    return this.#items.get(name)
+    return this.get(name)
   }
 
   get size(): number {

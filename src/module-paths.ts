@@ -4,7 +4,8 @@
  * a fraction of that. Each run needs the paths of the modules it calls, and a user may change the
  * tree between runs (or during one), so a run starts from the paths last walked and checks each
  * path as a module is called (`ModuleTree.pathOf`): the tree is walked again only when one no longer
- * holds. Walking it anew for every run cost S4 ≈ 6 µs per step (bench/README.md).
+ * holds. Walking it anew for every run made a run's cost grow with the tree: 8.8 ms per run for a
+ * module with 10,000 children, one of them called (bench/README.md).
  */
 import type { Module } from './module.js'
 import { walkField } from './field-walk.js'
