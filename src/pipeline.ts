@@ -492,7 +492,8 @@ export async function runModule<In extends unknown[], Out>(
   warnIfTraced(module)
   let output: Template
   try {
-    let returned = inRun(run, module.forward, () => run.build(() => run.inModule('', () => module.forward(...args))))
+    // The root's forward() runs in module '' (where a run starts), so no `run.inModule('', ...)`.
+    let returned = inRun(run, module.forward, () => run.build(() => module.forward(...args)))
     if (returned instanceof Promise) returned = await returned
     output = run.capture(returned)
   } catch (error) {
