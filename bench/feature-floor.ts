@@ -63,15 +63,17 @@ try {
     return (body, options) => client.chat.completions.create(body, options)
   }
   const baselineClient = newClient()
+  const leanSend = newSend()
+  const leanSignalSend = newSend()
   const sides: Record<string, (text: string) => Promise<string>> = {
     baseline: (text) => chain(baselineClient, text),
-    lean: ((send) => (text: string) => leanChain(send, text))(newSend()),
-    'lean, signal per request': ((send) => (text: string) => {
+    lean: (text) => leanChain(leanSend, text),
+    'lean, signal per request': (text) => {
       // Any number of listeners, as plait's runs allow: the SDK adds one per request and never removes it.
       const controller = new AbortController()
       setMaxListeners(0, controller.signal)
-      return leanChain(send, text, controller.signal)
-    })(newSend()),
+      return leanChain(leanSignalSend, text, controller.signal)
+    },
     traced: tracedChain(newSend(), { sites: false, limits: false, ledger: false }),
     '+ call sites': tracedChain(newSend(), { sites: true, limits: false, ledger: false }),
     '+ limits, abort': tracedChain(newSend(), { sites: true, limits: true, ledger: false }),

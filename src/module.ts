@@ -329,7 +329,8 @@ function startTrace<In extends unknown[], Out>(module: Module<In, Out>, exampleI
     }
     return future
   })
-  const output = inRun(run, module.forward, () => run.inModule('', () => module.forward(...(symbolic as In))))
+  // The root's forward() runs in module '', where a run starts (as in runModule).
+  const output = inRun(run, module.forward, () => module.forward(...(symbolic as In)))
   const finish = (value: unknown): Graph => withCompilation(module, run.toGraph({
       name: module.constructor.name,
       inputs: inputNodes,
