@@ -22,6 +22,7 @@ import { RequestSignal } from './endpoints/request-signal.js'
 import { estimateTokens, usedTokens } from './limits/estimate.js'
 import type { LimiterAdmission } from './limits/limiter.js'
 import { deferred, type ExecuteContext, type Run, type RunNode } from './run.js'
+import { keepShape } from './shapes.js'
 
 /** Where `inProcessBackend` keeps its endpoints, and `ledgerBackend` its direct route. */
 const endpointsKey = Symbol('plait.inProcessEndpoints')
@@ -104,12 +105,23 @@ export function startDirect(backend: Backend, alias: string, request: Completion
   // No check of the signal: a node starts only while its run has not failed (see `Run.start`).
   // Not read either: the run makes its signal only when something needs it (`Run.signal`).
   const { run, node } = context
+  if (!callShapeKept) keepCallShape()
   const call = new DirectCall(route, alias, request, endpoint, core, run, node)
   const tokens = core.tpm === undefined ? 0 : estimateTokens(request)
   const admission = core.limiter.tryAcquire(tokens, false)
   if (admission !== undefined) call.send(admission)
   else call.wait(tokens)
   return deferred
+}
+
+/** Whether the placeholder that keeps a direct call's shape exists (see `keepCallShape`). */
+let callShapeKept = false
+
+/** Makes, with the first direct call, the placeholder that keeps the shape of one (runtime/shapes.ts). */
+function keepCallShape(): void {
+  callShapeKept = true
+  const none = undefined as never
+  keepShape(new DirectCall(none, '', none, none, none, none, none))
 }
 
 /**

@@ -14,6 +14,7 @@ import { NodeError, TraceError } from './errors.js'
 import { futureFor, isFuture, nodeOfFuture } from './future.js'
 import { captureCallSite, resolveCallSite, type CallSite } from './location.js'
 import { hasPlaceholder, splitPlaceholders } from './placeholder.js'
+import { keepShape } from './shapes.js'
 
 /** What a node function gets besides its input values. */
 export interface ExecuteContext {
@@ -226,6 +227,8 @@ const dynamicKinds = new Set<NodeKind>(['derive', 'cond', 'map', 'effect', 'awai
 export const deferred: unique symbol = Symbol('plait.deferred')
 
 let runCounter = 0
+/** Whether the placeholder run that keeps the shapes of a run's objects exists (see `keepRunShapes`). */
+let runShapesKept = false
 /** Nodes that may run at once before the run's signal takes any number of listeners (Node warns past 10). */
 const MANY_RUNNING = 8
 const now = () => performance.now()
@@ -291,6 +294,7 @@ export class Run<Services = unknown> {
   private declare draining: boolean
 
   constructor(options: RunOptions<Services>) {
+    if (!runShapesKept) keepRunShapes()
     this.number = ++runCounter
     this.index = options.index
     this.mode = options.mode
@@ -834,6 +838,21 @@ class NodeContext implements ExecuteContext {
   get signal(): AbortSignal {
     return this.scopeSignal ?? this.run.signal
   }
+}
+
+/**
+ * Makes, with the first run, the placeholders that keep the shapes of a run's objects for the life
+ * of the process (runtime/shapes.ts): a run with one node started in it, the node's future, and a
+ * node context. The run takes no run number and never finishes.
+ */
+function keepRunShapes(): void {
+  runShapesKept = true
+  const run = new Run({ mode: 'execute', services: undefined, keepHistory: false })
+  runCounter--
+  const node = run.addNode({ kind: 'call', base: 'shape', inputs: [], execute: () => deferred })
+  futureFor(node)
+  keepShape(run)
+  keepShape(new NodeContext(run, node, undefined))
 }
 
 /** The node function of a render node (made here: an anonymous closure, see `callFunction`). */

@@ -164,9 +164,10 @@ export class LLMInference<Out = string, In extends unknown[] = [input: LLMInput]
     if (!backend) throw new PlaitError('Expected a backend to run this call; the run has none (was it traced rather than run?).')
     const input = this.#combine ? this.#combine(...inputs) : (inputs[0] as LLMInput)
     const messages = this.messagesFor(input)
-    // Not `{ ...this.#request, messages }`: on V8 a spread followed by more properties is slow.
-    const request = Object.assign({}, this.#request) as CompletionRequest
-    request.messages = messages
+    // Not `{ ...this.#request, messages }`: on V8 a spread followed by more properties is slow. Nor
+    // `messages` added to a copy: a field added afterwards makes a map that a full GC frees with the
+    // request, where a literal's lasts (runtime/shapes.ts).
+    const request = Object.assign({ messages }, this.#request) as CompletionRequest
     if (this.output) request.responseFormat = responseFormatFor(this.output, context.node.module || this.constructor.name)
     if (!this.output && !context.run.recording) {
       // Nobody reads this call's details (no tape, no records): no details, no events.

@@ -8,6 +8,7 @@
  * module with 10,000 children, one of them called (bench/README.md).
  */
 import type { Module } from './module.js'
+import { keepShape } from '../runtime/shapes.js'
 import { walkField } from './field-walk.js'
 import { childNamed, ownEntries } from './symbols.js'
 
@@ -56,6 +57,15 @@ function walk(root: Module): Walk {
   return done
 }
 
+/** Whether the placeholder that keeps a module tree's shape exists (see `keepTreeShape`). */
+let treeShapeKept = false
+
+/** Makes, with the first run, the placeholder that keeps the shape of a `ModuleTree` (runtime/shapes.ts): the tree of an empty module. */
+function keepTreeShape(): void {
+  treeShapeKept = true
+  keepShape(new ModuleTree(new Base!()))
+}
+
 /**
  * The module tree of one run: the paths of its modules, checked as they are asked for.
  *
@@ -72,6 +82,7 @@ export class ModuleTree {
   declare private fresh: boolean
 
   constructor(root: Module) {
+    if (!treeShapeKept) keepTreeShape()
     this.root = root
     const last = walks.get(root)
     this.current = last ?? walk(root)

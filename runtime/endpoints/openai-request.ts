@@ -14,13 +14,18 @@ import type { CompletionRequest, CompletionResult, ResponseFormat } from '../end
  * ```
  */
 export function toChatCompletionBody(model: string, request: CompletionRequest): ChatCompletionCreateParamsNonStreaming {
-  const body: Record<string, unknown> = { ...request.options }
-  body['model'] = model
   const messages = new Array<{ role: string; content: string }>(request.messages.length)
   for (let index = 0; index < messages.length; index++) {
     const { role, content } = request.messages[index]!
     messages[index] = { role, content }
   }
+  // The usual request as one literal: fields added one by one make maps that a full GC frees with
+  // the body, where a literal's lasts (runtime/shapes.ts).
+  if (request.options === undefined && request.temperature === undefined && request.maxTokens === undefined && request.responseFormat === undefined) {
+    return { model, messages, stream: false } as unknown as ChatCompletionCreateParamsNonStreaming
+  }
+  const body: Record<string, unknown> = { ...request.options }
+  body['model'] = model
   body['messages'] = messages
   if (request.temperature !== undefined) body['temperature'] = request.temperature
   if (request.maxTokens !== undefined) body['max_tokens'] = request.maxTokens
@@ -84,10 +89,11 @@ export function fromChatCompletion(completion: ChatCompletion, fallbackModel: st
           : `the reply has no text content (finish_reason: ${String(choice.finish_reason)})`,
     }
   }
-  const result: CompletionResult = { text, model: typeof completion.model === 'string' && completion.model !== '' ? completion.model : fallbackModel }
+  const model = typeof completion.model === 'string' && completion.model !== '' ? completion.model : fallbackModel
   const usage = completion.usage
+  // A literal either way, not `usage` added afterwards (see toChatCompletionBody).
   if (usage != null && typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number') {
-    result.usage = { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens }
+    return { text, model, usage: { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens } }
   }
-  return result
+  return { text, model }
 }
